@@ -1,0 +1,136 @@
+// The fleet model: what is monitored, resolved from configuration (config/ builds it; every other
+// area only reads it). Fleet → environments → services → checks; a cluster is a name that
+// environments share. Immutable once built: the monitor holds it through shared_ptr<const Fleet>,
+// and a reload builds a new one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "fleet/condition.h"
+
+namespace csoc::fleet {
+
+enum class CheckKind { kHttp, kTcp, kTls, kDns };
+std::string_view CheckKindName(CheckKind k);  // "http", "tcp", "tls", "dns"
+
+struct Header {
+  std::string name;
+  std::string value;
+  // The value came from ${ENV} expansion or the config marked it secret: never shown or logged.
+  bool secret = false;
+};
+
+struct HttpSpec {
+  std::string url;
+  std::string method = "GET";
+  std::vector<Header> headers;
+  std::string body;
+  bool follow_redirects = false;
+  bool tls_verify = true;
+  std::string ca_file;  // empty: the system trust store
+};
+
+struct TcpSpec {
+  std::string host;
+  uint16_t port = 0;
+};
+
+struct TlsSpec {
+  std::string host;
+  uint16_t port = 443;
+  std::string server_name;  // SNI and name to verify; empty: host
+  bool verify = true;       // when false, chain problems are reported but do not fail the check
+  std::string ca_file;
+};
+
+struct DnsSpec {
+  std::string name;
+  std::string record_type = "A";  // A or AAAA
+  std::string server;             // "ip" or "ip:port"; empty: the system resolver configuration
+};
+
+struct Check {
+  // "<environment>/<service>/<check>": unique in the fleet, stable across reloads, used as the key
+  // in the store and the API.
+  std::string id;
+  std::string name;
+  std::string service;
+  std::string environment;
+  std::string cluster;
+  std::string description;
+
+  CheckKind kind = CheckKind::kHttp;
+  std::variant<HttpSpec, TcpSpec, TlsSpec, DnsSpec> spec;
+
+  std::chrono::milliseconds interval{30'000};
+  std::chrono::milliseconds timeout{10'000};
+  // Failing one of these makes a result "down".
+  std::vector<Condition> conditions;
+  // Failing one of these (when all `conditions` hold) makes a result "degraded".
+  std::vector<Condition> degraded_conditions;
+  int failure_threshold = 2;  // consecutive bad results before the state worsens
+  int success_threshold = 1;  // consecutive better results before the state improves
+  bool critical = true;       // a non-critical check degrades its service, never takes it down
+
+  // Equal fingerprints mean the check probes and judges identically, so its state survives a reload.
+  std::string Fingerprint() const;
+  // A short human description of the target, with secrets and URL credentials removed.
+  std::string TargetDisplay() const;
+};
+
+struct Service {
+  std::string name;
+  std::string description;
+  bool critical = true;
+  std::vector<Check> checks;
+};
+
+struct Link {
+  std::string title;
+  std::string url;
+};
+
+struct Environment {
+  std::string name;
+  std::string hostname;
+  std::string cluster;
+  std::string namespace_;
+  std::string description;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> owners;
+  std::vector<Link> links;
+  std::vector<Service> services;
+  std::string source_file;  // where it was defined, for messages
+};
+
+struct Retention {
+  std::chrono::milliseconds raw{7LL * 86'400'000};
+  std::chrono::milliseconds minute{30LL * 86'400'000};
+  std::chrono::milliseconds hour{400LL * 86'400'000};
+  std::chrono::milliseconds day{400LL * 86'400'000};
+};
+
+struct Settings {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./csoc-data";
+  std::string title = "csoc";
+  Retention retention;
+};
+
+struct Fleet {
+  Settings settings;
+  std::vector<Environment> environments;
+
+  // Cluster names in first-seen order.
+  std::vector<std::string> Clusters() const;
+  // Every check, in config order.
+  std::vector<const Check*> AllChecks() const;
+};
+
+}  // namespace csoc::fleet
