@@ -1,1 +1,314 @@
-int main() { return 0; }
+// csoc: parse the command line, wire the areas together, run.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "config/config.h"
+#include "core/metrics.h"
+#include "demo/simulator.h"
+#include "monitor/monitor.h"
+#include "store/store.h"
+#include "store/writer.h"
+#include "web/server.h"
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace csoc;
+
+namespace {
+
+constexpr auto kConfigPollInterval = std::chrono::seconds(2);
+
+void PrintErrors(const config::LoadResult& r) {
+  for (const auto& e : r.errors) std::cerr << e.ToString() << "\n";
+}
+
+int CheckConfig(const std::string& path) {
+  config::LoadResult r = config::LoadFleet(path);
+  if (!r.errors.empty()) {
+    PrintErrors(r);
+    std::cerr << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors") << " in " << path << "\n";
+    return 1;
+  }
+  size_t checks = r.fleet->AllChecks().size();
+  std::cout << path << ": ok — " << r.files.size() << " file(s), " << r.fleet->environments.size()
+            << " environment(s) in " << r.fleet->Clusters().size() << " cluster(s), " << checks << " check(s)\n";
+  return 0;
+}
+
+// What the config files look like now: a change in any name, size or mtime triggers a reload.
+std::string ConfigSignature(const std::vector<fs::path>& files, const fs::path& root) {
+  std::string sig;
+  std::vector<fs::path> all = files;
+  std::error_code ec;
+  if (fs::is_directory(root, ec)) {
+    all.clear();
+    for (const auto& entry : fs::directory_iterator(root, ec)) all.push_back(entry.path());
+    std::sort(all.begin(), all.end());
+  }
+  for (const auto& f : all) {
+    struct stat st {};
+    if (stat(f.c_str(), &st) != 0) continue;
+    sig += f.string() + ":" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec) + "\n";
+  }
+  return sig;
+}
+
+struct ServeOptions {
+  std::string config_path;
+  std::optional<std::string> listen;
+  std::optional<std::string> data_dir;
+  // Runs on the main io_context before serving (the demo starts its simulator here).
+  std::function<void()> on_ready;
+};
+
+int Serve(asio::io_context& main_io, ServeOptions opts) {
+  config::LoadResult loaded = config::LoadFleet(opts.config_path);
+  if (!loaded.errors.empty()) {
+    PrintErrors(loaded);
+    spdlog::error("config {} has {} error(s); not starting", opts.config_path, loaded.errors.size());
+    return 2;
+  }
+  auto fleet = std::make_shared<fleet::Fleet>(std::move(*loaded.fleet));
+  if (opts.listen) fleet->settings.listen = *opts.listen;
+  if (opts.data_dir) fleet->settings.data_dir = *opts.data_dir;
+  const fleet::Settings settings = fleet->settings;
+
+  std::error_code ec;
+  fs::create_directories(settings.data_dir, ec);
+  if (ec) {
+    spdlog::error("cannot create data directory {}: {}", settings.data_dir, ec.message());
+    return 1;
+  }
+  fs::path db_path = fs::path(settings.data_dir) / "csoc.db";
+  std::unique_ptr<store::Store> write_store, read_store;
+  Status s = store::OpenSqliteStore(db_path, &write_store);
+  if (s.ok()) s = store::OpenSqliteStore(db_path, &read_store);
+  if (!s.ok()) {
+    spdlog::error("cannot open history database {}: {}", db_path.string(), s.ToString());
+    return 1;
+  }
+
+  MetricsRegistry metrics;
+  monitor::Monitor* monitor_ptr = nullptr;
+  {
+    // The writer's store is used only by the writer thread from here on; the monitor reads saved
+    // states through the read connection before it starts.
+    store::StoreWriter writer(std::move(write_store), settings.retention, &metrics);
+    monitor::Monitor monitor(&writer, &metrics);
+    monitor_ptr = &monitor;
+    s = monitor.Restore(*read_store);
+    if (!s.ok()) {
+      spdlog::error("cannot restore saved states from {}: {}", db_path.string(), s.ToString());
+      return 1;
+    }
+    monitor.Start(fleet);
+
+    asio::io_context web_io;
+    auto web_work = asio::make_work_guard(web_io);
+    web::ServerDeps deps;
+    deps.monitor = monitor_ptr;
+    deps.store = read_store.get();
+    deps.metrics = &metrics;
+    deps.ready = [monitor_ptr] { return monitor_ptr->Snapshot() != nullptr; };
+    web::Server server(web_io, web::ServerOptions{settings.listen, settings.title}, deps);
+    s = server.Start();
+    if (!s.ok()) {
+      spdlog::error("{}", s.ToString());
+      monitor.Stop();
+      writer.Stop();
+      return 1;
+    }
+    std::thread web_thread([&web_io] { web_io.run(); });
+    spdlog::info("csoc is serving the dashboard at http://{}/ ({} environments, {} checks)", settings.listen,
+                 fleet->environments.size(), fleet->AllChecks().size());
+
+    std::vector<fs::path> files = loaded.files;
+    std::string signature = ConfigSignature(files, opts.config_path);
+    auto reload = [&](const char* why) {
+      config::LoadResult next = config::LoadFleet(opts.config_path);
+      if (!next.errors.empty()) {
+        for (const auto& e : next.errors) spdlog::error("reload rejected: {}", e.ToString());
+        spdlog::error("config reload ({}) rejected with {} error(s); the running config stays", why,
+                      next.errors.size());
+        return;
+      }
+      auto nf = std::make_shared<fleet::Fleet>(std::move(*next.fleet));
+      if (nf->settings.listen != settings.listen && !opts.listen) {
+        spdlog::warn("settings.listen changed; it takes effect after a restart");
+      }
+      nf->settings.listen = settings.listen;
+      nf->settings.data_dir = settings.data_dir;
+      writer.SetRetention(nf->settings.retention);
+      spdlog::info("config reloaded ({}): {} environments, {} checks", why, nf->environments.size(),
+                   nf->AllChecks().size());
+      files = next.files;
+      monitor.Reload(std::move(nf));
+    };
+
+    asio::steady_timer poll(main_io);
+    std::function<void()> schedule_poll = [&] {
+      poll.expires_after(kConfigPollInterval);
+      poll.async_wait([&](boost::system::error_code e) {
+        if (e) return;
+        std::string now = ConfigSignature(files, opts.config_path);
+        if (now != signature) {
+          signature = now;
+          reload("file change");
+        }
+        schedule_poll();
+      });
+    };
+    schedule_poll();
+
+    asio::signal_set hup(main_io, SIGHUP);
+    std::function<void()> wait_hup = [&] {
+      hup.async_wait([&](boost::system::error_code e, int) {
+        if (e) return;
+        signature = ConfigSignature(files, opts.config_path);
+        reload("SIGHUP");
+        wait_hup();
+      });
+    };
+    wait_hup();
+
+    asio::signal_set stop_signals(main_io, SIGINT, SIGTERM);
+    stop_signals.async_wait([&](boost::system::error_code e, int sig) {
+      if (e) return;
+      spdlog::info("received {}; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      poll.cancel();
+      hup.cancel();
+      main_io.stop();
+    });
+    if (opts.on_ready) opts.on_ready();
+    main_io.run();
+
+    asio::post(web_io, [&] { server.Stop(); });
+    web_work.reset();
+    web_thread.join();
+    monitor.Stop();
+    s = writer.Stop();
+    if (!s.ok()) {
+      spdlog::error("history not fully written at shutdown: {}", s.ToString());
+      return 1;
+    }
+  }
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+int Simulate(uint16_t base_port, const std::string& write_config, const std::string& data_dir) {
+  asio::io_context io;
+  demo::Simulator sim(io, demo::SimulatorOptions{"127.0.0.1", base_port});
+  Status s = sim.Start();
+  if (!s.ok()) {
+    spdlog::error("simulator: {}", s.ToString());
+    return 1;
+  }
+  for (const auto& c : sim.commons()) {
+    std::cout << c.cluster << "/" << c.name << " " << c.base_url << " — " << c.behaviour << "\n";
+  }
+  std::cout << "TLS endpoint " << sim.tls_endpoint() << " — certificate expires in a few days\n" << std::flush;
+  if (!write_config.empty()) {
+    s = sim.WriteFleetConfig(write_config, data_dir);
+    if (!s.ok()) {
+      spdlog::error("simulator: {}", s.ToString());
+      return 1;
+    }
+    std::cout << "fleet config written to " << write_config << "\n" << std::flush;
+  }
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int) {
+    sim.Stop();
+    io.stop();
+  });
+  io.run();
+  return 0;
+}
+
+int Demo(const std::string& listen, const std::string& data_dir, uint16_t base_port) {
+  asio::io_context sim_io;
+  auto sim_work = asio::make_work_guard(sim_io);
+  demo::Simulator sim(sim_io, demo::SimulatorOptions{"127.0.0.1", base_port});
+  Status s = sim.Start();
+  if (!s.ok()) {
+    spdlog::error("demo: cannot start the simulated fleet: {}", s.ToString());
+    return 1;
+  }
+  std::thread sim_thread([&] { sim_io.run(); });
+  fs::path config_dir = fs::path(data_dir) / "fleet";
+  s = sim.WriteFleetConfig(config_dir, data_dir);
+  int rc = 1;
+  if (!s.ok()) {
+    spdlog::error("demo: cannot write the fleet config: {}", s.ToString());
+  } else {
+    spdlog::info("demo: simulated fleet of {} commons is up; its config is in {}", sim.commons().size(),
+                 config_dir.string());
+    asio::io_context main_io;
+    ServeOptions opts;
+    opts.config_path = config_dir.string();
+    opts.listen = listen;
+    opts.data_dir = data_dir;
+    opts.on_ready = [&] { std::cout << "\n  csoc demo is running: open http://" << listen << "/\n\n" << std::flush; };
+    rc = Serve(main_io, opts);
+  }
+  asio::post(sim_io, [&] { sim.Stop(); });
+  sim_work.reset();
+  sim_thread.join();
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"csoc — an operations center for fleets of deployments across Kubernetes clusters"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "csoc 0.1.0");
+
+  std::string config_path, listen, data_dir;
+  auto* serve = app.add_subcommand("serve", "Monitor the fleet described by --config and serve the dashboard and API");
+  serve->add_option("-c,--config", config_path, "A fleet YAML file or a directory of them")->required();
+  serve->add_option("-l,--listen", listen, "host:port to listen on (overrides settings.listen)");
+  serve->add_option("-d,--data-dir", data_dir, "Where history is kept (overrides settings.data_dir)");
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "Validate a fleet config; list every error as file:line:column");
+  check->add_option("path", check_path, "A fleet YAML file or a directory of them")->required();
+
+  uint16_t base_port = 0;
+  std::string write_config, sim_data_dir = "./csoc-data";
+  auto* simulate = app.add_subcommand("simulate", "Run the simulated demo fleet (local Gen3-like services)");
+  simulate->add_option("--base-port", base_port, "First port (0: free ports)");
+  simulate->add_option("--write-config", write_config, "Write a fleet config for the simulated services here");
+  simulate->add_option("--data-dir", sim_data_dir, "data_dir to put in the written config");
+
+  std::string demo_listen = "127.0.0.1:8080", demo_data = "./csoc-demo-data";
+  uint16_t demo_base_port = 18100;
+  auto* demo = app.add_subcommand("demo", "Run the simulated fleet and csoc monitoring it, in one process");
+  demo->add_option("-l,--listen", demo_listen, "host:port for the dashboard");
+  demo->add_option("-d,--data-dir", demo_data, "Where the demo keeps its config and history");
+  demo->add_option("--base-port", demo_base_port, "First port of the simulated services (0: free ports)");
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  if (*check) return CheckConfig(check_path);
+  if (*simulate) return Simulate(base_port, write_config, sim_data_dir);
+  if (*demo) return Demo(demo_listen, demo_data, demo_base_port);
+  asio::io_context main_io;
+  ServeOptions opts;
+  opts.config_path = config_path;
+  if (!listen.empty()) opts.listen = listen;
+  if (!data_dir.empty()) opts.data_dir = data_dir;
+  return Serve(main_io, opts);
+}

@@ -2,10 +2,17 @@
 // three Gen3 commons, answering the Gen3 health paths (docs/demo.md lists who misbehaves how).
 // Used by `csoc simulate`, the demo and the integration tests.
 //
-// Threading: runs on the io_context it is given.
+// Threading: everything runs on the io_context it is given; one connection costs a socket and a
+// few buffers, never a thread. Call Start() before the io_context runs or on its thread. Stop()
+// (and the destructor, which calls it) may be called on the io thread, after the io_context has
+// stopped, or from another thread while some thread runs the io_context: it then waits until the
+// io thread has closed every listener and connection. commons(), tls_endpoint() and
+// WriteFleetConfig() only read what Start() set up and may be called from any thread after it.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -18,7 +25,8 @@ namespace csoc::demo {
 struct SimulatorOptions {
   std::string host = "127.0.0.1";
   // First port; commons i listens on base_port + i and the TLS endpoint on base_port + 10.
-  // 0 picks free ports.
+  // 0 picks free ports (the unreachable commons then gets a port that was free a moment ago and
+  // that nothing listens on).
   uint16_t base_port = 0;
   // How long one half-period of the flapping service lasts.
   std::chrono::milliseconds flap_period{20'000};
@@ -35,9 +43,16 @@ class Simulator {
  public:
   Simulator(boost::asio::io_context& io, SimulatorOptions options);
   ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Binds every listener and generates the TLS certificate; on error nothing stays open.
   Status Start();
+  // Closes the listeners and every open connection (pending slow answers are dropped). Idempotent.
   void Stop();
 
+  // In port order (commons i on base_port + i); names and behaviours are known before Start(),
+  // base URLs once it succeeded.
   const std::vector<SimulatedCommons>& commons() const;
   // host:port of the TLS endpoint whose certificate expires in a few days.
   std::string tls_endpoint() const;

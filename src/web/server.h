@@ -6,6 +6,8 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,13 +23,35 @@ namespace csoc::web {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free port
   std::string title = "csoc";
+  // A connection with no request in progress is closed after this long; so is one whose request
+  // or response does not move for this long.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // Requests with a larger body are answered 413 and the connection is closed.
+  size_t body_limit = 64 * 1024;
+  // Event streams get a comment line this often, so proxies and browsers keep them open.
+  std::chrono::milliseconds stream_keepalive{15'000};
+  // An event-stream client that has this many bytes not yet sent is too slow and is dropped.
+  size_t stream_max_backlog = 256 * 1024;
+};
+
+// Where the server reads the live state. By default it adapts ServerDeps::monitor; tests and
+// embedders may give their own (for example hand-built snapshots). Same threading contract as
+// monitor::Monitor: Snapshot() from any thread, listeners called on any thread, must not block.
+class LiveSource {
+ public:
+  virtual ~LiveSource() = default;
+  // May be null before the first snapshot is published.
+  virtual std::shared_ptr<const monitor::FleetSnapshot> Snapshot() const = 0;
+  virtual uint64_t Subscribe(monitor::Monitor::Listener listener) = 0;
+  virtual void Unsubscribe(uint64_t id) = 0;
 };
 
 struct ServerDeps {
-  monitor::Monitor* monitor = nullptr;             // required
+  monitor::Monitor* monitor = nullptr;             // required unless `live` is set
   store::Store* store = nullptr;                   // for history and events; may be null
   MetricsRegistry* metrics = nullptr;              // required
   std::function<bool()> ready = [] { return true; };  // for /readyz
+  LiveSource* live = nullptr;                         // when set, used instead of `monitor`
 };
 
 class Server {
