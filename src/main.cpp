@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "core/metrics.h"
+#include "core/time.h"
 #include "demo/simulator.h"
 #include "monitor/monitor.h"
 #include "store/store.h"
@@ -207,9 +208,17 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
   return 0;
 }
 
-int Simulate(uint16_t base_port, const std::string& write_config, const std::string& data_dir) {
+int Simulate(uint16_t base_port, const std::string& flap_period, const std::string& write_config,
+             const std::string& data_dir) {
+  demo::SimulatorOptions options{"127.0.0.1", base_port};
+  if (auto d = ParseDuration(flap_period); d && d->count() > 0) {
+    options.flap_period = *d;
+  } else {
+    std::cerr << "--flap-period: expected a duration like 20s, got '" << flap_period << "'\n";
+    return 2;
+  }
   asio::io_context io;
-  demo::Simulator sim(io, demo::SimulatorOptions{"127.0.0.1", base_port});
+  demo::Simulator sim(io, options);
   Status s = sim.Start();
   if (!s.ok()) {
     spdlog::error("simulator: {}", s.ToString());
@@ -286,9 +295,10 @@ int main(int argc, char** argv) {
   check->add_option("path", check_path, "A fleet YAML file or a directory of them")->required();
 
   uint16_t base_port = 0;
-  std::string write_config, sim_data_dir = "./csoc-data";
+  std::string write_config, sim_data_dir = "./csoc-data", flap_period = "20s";
   auto* simulate = app.add_subcommand("simulate", "Run the simulated demo fleet (local Gen3-like services)");
   simulate->add_option("--base-port", base_port, "First port (0: free ports)");
+  simulate->add_option("--flap-period", flap_period, "How long the flapping service stays in each state");
   simulate->add_option("--write-config", write_config, "Write a fleet config for the simulated services here");
   simulate->add_option("--data-dir", sim_data_dir, "data_dir to put in the written config");
 
@@ -303,7 +313,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
 
   if (*check) return CheckConfig(check_path);
-  if (*simulate) return Simulate(base_port, write_config, sim_data_dir);
+  if (*simulate) return Simulate(base_port, flap_period, write_config, sim_data_dir);
   if (*demo) return Demo(demo_listen, demo_data, demo_base_port);
   asio::io_context main_io;
   ServeOptions opts;

@@ -1,0 +1,179 @@
+// End to end: the real csoc binary against the real simulated fleet (`csoc simulate`), over
+// loopback sockets, with its SQLite history on disk. Processes are stopped by PID.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "support/support.h"
+
+namespace csoc {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::HttpGet;
+using testing::Process;
+using testing::ReadFile;
+using testing::TempDir;
+using testing::WaitFor;
+using testing::WriteFile;
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_dir_ = dir_.path() / "fleet";
+    simulator_ = std::make_unique<Process>(
+        std::vector<std::string>{CSOC_BINARY, "simulate", "--base-port", "0", "--flap-period", "2s", "--write-config",
+                                 config_dir_.string(), "--data-dir", (dir_.path() / "data").string()},
+        dir_.path() / "simulator.log");
+    ASSERT_TRUE(WaitFor([&] { return simulator_->Log().find("fleet config written") != std::string::npos; }, 20s))
+        << simulator_->Log();
+    std::string settings = ReadFile(config_dir_ / "settings.yaml");
+    std::string fast = std::regex_replace(settings, std::regex("interval: *10s"), "interval: 1s");
+    ASSERT_NE(fast, settings) << settings;
+    WriteFile(config_dir_ / "settings.yaml", fast);
+  }
+
+  void StartServer() {
+    port_ = testing::FreePort();
+    server_ = std::make_unique<Process>(
+        std::vector<std::string>{CSOC_BINARY, "serve", "--config", config_dir_.string(), "--listen",
+                                 "127.0.0.1:" + std::to_string(port_)},
+        dir_.path() / "serve.log");
+    ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/readyz")).status == 200; }, 20s)) << server_->Log();
+  }
+
+  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+  json GetJson(const std::string& path) {
+    auto r = HttpGet(Url(path));
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+    json j = json::parse(r.body, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << path << " is not JSON: " << r.body;
+    return j;
+  }
+
+  TempDir dir_;
+  std::filesystem::path config_dir_;
+  std::unique_ptr<Process> simulator_;
+  std::unique_ptr<Process> server_;
+  int port_ = 0;
+};
+
+TEST_F(ServeTest, ServesTheFleetReloadsAndSurvivesARestart) {
+  StartServer();
+  // Every environment of the simulated fleet is listed, and within a few probe rounds the
+  // unreachable one is reported with its evidence.
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/api/v1/checks?state=unknown")).body.find("\"id\"") == std::string::npos; }, 30s))
+      << HttpGet(Url("/api/v1/checks?state=unknown")).body;
+  json envs = GetJson("/api/v1/environments");
+  std::string envs_text = envs.dump();
+  std::string simulated = simulator_->Log();
+  std::smatch m;
+  std::string rest = simulated;
+  int listed = 0;
+  // The simulator prints "<cluster>/<name> <url> — <behaviour>" for each commons.
+  while (std::regex_search(rest, m, std::regex(R"(cluster-[a-z]+/([a-z0-9-]+) http)"))) {
+    EXPECT_NE(envs_text.find("\"" + m[1].str() + "\""), std::string::npos) << m[1] << " missing from " << envs_text;
+    ++listed;
+    rest = m.suffix();
+  }
+  EXPECT_EQ(listed, 6) << simulated;
+  EXPECT_NE(envs_text.find("\"down\""), std::string::npos) << envs_text;
+  auto down = HttpGet(Url("/api/v1/checks?state=down"));
+  EXPECT_NE(down.body.find("refused"), std::string::npos) << down.body;
+  EXPECT_NE(down.body.find("503"), std::string::npos) << down.body;
+
+  auto page = HttpGet(Url("/"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.headers["content-security-policy"].find("default-src 'none'"), std::string::npos);
+  auto metrics = HttpGet(Url("/metrics"));
+  EXPECT_NE(metrics.body.find("csoc_checks{state=\"down\"}"), std::string::npos);
+  EXPECT_NE(metrics.body.find("csoc_probe_scheduling_lag_seconds"), std::string::npos);
+
+  // The flapping service leaves state-change events.
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/api/v1/events?limit=1000")).body.find("\"up\"") != std::string::npos; }, 30s));
+
+  // An invalid config is rejected on SIGHUP and the running one stays.
+  std::string good_settings = ReadFile(config_dir_ / "settings.yaml");
+  WriteFile(config_dir_ / "broken.yaml", "environments:\n  - name: broken\n    clustr: x\n");
+  kill(server_->pid(), SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return server_->Log().find("reload") != std::string::npos &&
+                                   server_->Log().find("rejected") != std::string::npos; }, 10s))
+      << server_->Log();
+  EXPECT_NE(server_->Log().find("broken.yaml:3:5"), std::string::npos) << server_->Log();
+  EXPECT_EQ(HttpGet(Url("/api/v1/environments/broken")).status, 404);
+  EXPECT_EQ(HttpGet(Url("/readyz")).status, 200);
+
+  // A valid change is picked up from the file alone (no signal): a new environment appears.
+  WriteFile(config_dir_ / "broken.yaml",
+            "environments:\n  - name: added-later\n    cluster: cluster-new\n    services:\n      - name: web\n"
+            "        checks:\n          - name: root\n            url: " + Url("/healthz") + "\n");
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/api/v1/environments/added-later")).status == 200; }, 15s))
+      << server_->Log();
+  ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/api/v1/checks/added-later/web/root")).body.find("\"up\"") != std::string::npos; }, 15s))
+      << HttpGet(Url("/api/v1/checks/added-later/web/root")).body;
+
+  // SIGTERM stops cleanly; a restart keeps the events and the states.
+  auto events_before = HttpGet(Url("/api/v1/events?limit=1000")).body;
+  EXPECT_EQ(server_->Signal(SIGTERM), 0) << server_->Log();
+  EXPECT_NE(server_->Log().find("stopped cleanly"), std::string::npos);
+  StartServer();
+  auto events_after = HttpGet(Url("/api/v1/events?limit=1000")).body;
+  json before = json::parse(events_before, nullptr, false);
+  json after = json::parse(events_after, nullptr, false);
+  ASSERT_FALSE(before.is_discarded());
+  ASSERT_FALSE(after.is_discarded());
+  EXPECT_GE(after.dump().size(), before.dump().size() / 2);
+  EXPECT_NE(events_after.find("refused"), std::string::npos) << events_after;
+  // Right after the restart the unreachable environment is already known to be down.
+  auto unknown_now = HttpGet(Url("/api/v1/checks?state=down"));
+  EXPECT_NE(unknown_now.body.find("refused"), std::string::npos) << unknown_now.body;
+  EXPECT_EQ(server_->Signal(SIGTERM), 0);
+}
+
+TEST(CheckConfig, ListsEveryErrorWithItsPosition) {
+  TempDir dir;
+  WriteFile(dir.path() / "a.yaml",
+            "environments:\n"
+            "  - name: one\n"
+            "    cluster: c1\n"
+            "    services:\n"
+            "      - name: web\n"
+            "        checks:\n"
+            "          - name: root\n"
+            "            url: http://127.0.0.1:1/\n"
+            "            intervall: 10s\n"
+            "            conditions: [\"status == 200\", \"body matches \\\"(unclosed\\\"\"]\n");
+  Process p({CSOC_BINARY, "check-config", dir.path().string()}, dir.path() / "out.log");
+  EXPECT_EQ(p.Wait(10s), 1);
+  std::string out = p.Log();
+  EXPECT_NE(out.find("a.yaml:9:13: "), std::string::npos) << out;
+  EXPECT_NE(out.find("did you mean 'interval'"), std::string::npos) << out;
+  EXPECT_NE(out.find("a.yaml:10:"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 errors"), std::string::npos) << out;
+}
+
+TEST(CheckConfig, AcceptsTheExampleFleet) {
+  TempDir dir;
+  Process p({CSOC_BINARY, "check-config", std::string(CSOC_SOURCE_DIR) + "/examples/fleet"}, dir.path() / "out.log",
+            {{"GEN3_STATUS_TOKEN", "example-token"}, {"CSOC_EXAMPLE_TOKEN", "example-token"}});
+  EXPECT_EQ(p.Wait(10s), 0) << p.Log();
+  EXPECT_NE(p.Log().find(": ok"), std::string::npos) << p.Log();
+}
+
+TEST(Serve, RefusesAnInvalidConfigWithItsErrors) {
+  TempDir dir;
+  WriteFile(dir.path() / "bad.yaml", "environments:\n  - name: x\n    cluster: c\n    preset: gen4\n");
+  Process p({CSOC_BINARY, "serve", "--config", (dir.path() / "bad.yaml").string(), "--listen", "127.0.0.1:0",
+             "--data-dir", (dir.path() / "data").string()},
+            dir.path() / "out.log");
+  EXPECT_EQ(p.Wait(10s), 2) << p.Log();
+  EXPECT_NE(p.Log().find("bad.yaml:4:"), std::string::npos) << p.Log();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data" / "csoc.db"));
+}
+
+}  // namespace
+}  // namespace csoc
