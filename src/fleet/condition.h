@@ -1,4 +1,4 @@
-// A condition on a probe result, written in csoc's condition grammar (docs/configuration.md):
+// A condition on a probe result, written in csoc's condition grammar (docs/conditions.md):
 //
 //   status == 200            status in 200..299        status in (200, 301, 302)   status != 503
 //   response_time < 500ms    body contains "ok"        body matches "^ready: \d+"  (RE2)

@@ -21,9 +21,11 @@ struct Verdict {
 };
 
 // Transport failure → down with the error as reason; a failing `conditions` entry → down; else a
-// failing `degraded_conditions` entry → degraded; else up. HTTP checks without conditions use the
-// default `status in 200..399`; TLS checks without conditions use `cert.valid == true` and
-// `cert.days_left > 0` with degraded `cert.days_left > 14`.
+// failing `degraded_conditions` entry → degraded; else up. Every condition of the deciding list is
+// evaluated, so `reasons` names all that failed. HTTP checks without conditions use the
+// default `status in 200..399`; TLS checks without conditions use `cert.valid == true` (only when
+// the spec verifies) and `cert.days_left > 0`, and, when they have no degraded_conditions either,
+// degraded `cert.days_left > 14`. TCP and DNS checks without conditions are up once connected.
 Verdict Judge(const fleet::Check& check, const fleet::ProbeResult& result);
 
 struct Transition {
@@ -35,7 +37,9 @@ struct Transition {
 
 // The state of one check. Starts unknown; the first verdict sets the state at once. After that a
 // worse state needs `failure_threshold` consecutive worse verdicts and a better state
-// `success_threshold` consecutive better ones; the state becomes the latest verdict then.
+// `success_threshold` consecutive better ones; the state becomes the latest verdict then. A verdict
+// equal to the state, or one pointing the other way, restarts the count. An unknown verdict carries
+// no information and is ignored. Thresholds below 1 count as 1.
 class CheckStateMachine {
  public:
   CheckStateMachine() = default;
@@ -60,6 +64,7 @@ class CheckStateMachine {
   TimePoint since_{};
   std::vector<std::string> reasons_;
   int pending_ = 0;
+  bool pending_worse_ = false;  // the direction of the pending verdicts
 };
 
 struct ChildState {
@@ -76,7 +81,9 @@ struct Rollup {
 };
 
 // Worst of the children, where a non-critical child counts at most as degraded and unknown
-// children are ignored unless every child is unknown (or there are none).
+// children are ignored unless every child is unknown (or there are none). Reasons list the
+// children that count, in the order of what they contribute, then their own state, then input
+// order; a child without reasons gets "<name>: <state>". When every child is unknown, each is listed.
 Rollup RollUp(const std::vector<ChildState>& children);
 
 }  // namespace csoc::health

@@ -342,7 +342,10 @@ class Monitor::Impl {
           cv.check = st.check;
           cv.state = st.machine.state();
           cv.since = st.machine.since();
-          cv.reasons = st.machine.reasons();
+          // The latest evidence explains the state best while it agrees with it (a down check
+          // may fail for a new reason); otherwise the verdict that set the state does.
+          cv.reasons = !st.recent.empty() && st.recent.front().verdict == cv.state ? st.recent.front().reasons
+                                                                                     : st.machine.reasons();
           cv.recent = st.recent;
           check_children.push_back({c.name, cv.state, c.critical, cv.reasons});
           sv.checks.push_back(snap->checks.size());
