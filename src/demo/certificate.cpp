@@ -51,8 +51,8 @@ Status MakeSelfSignedCertificate(std::chrono::seconds validity, SelfSignedCertif
   X509_NAME* name = X509_get_subject_name(cert.get());
   if (X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("csoc demo"), -1, -1,
                                  0) != 1 ||
-      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
-                                 -1, 0) != 1 ||
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
+                                 0) != 1 ||
       X509_set_issuer_name(cert.get(), name) != 1) {
     return OpenSslError("setting the subject");
   }

@@ -45,6 +45,11 @@ std::string PortalPage(const CommonsProfile& c) {
       c.name, c.cluster);
 }
 
+// "1.5 s", "20 s": easier to read in a behaviour line than FormatDuration's "1s500ms".
+std::string Seconds(std::chrono::milliseconds d) {
+  return fmt::format("{:g} s", static_cast<double>(d.count()) / 1000);
+}
+
 std::string_view StripQuery(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
@@ -54,21 +59,34 @@ std::string_view StripQuery(std::string_view target) {
 
 const std::vector<CommonsProfile>& DemoCommons() {
   static const std::vector<CommonsProfile> commons = {
-      {"gen3-prod-us", "cluster-east", "production", "data-platform-us@example.org", Behaviour::kHealthy, false},
-      {"gen3-staging-us", "cluster-east", "staging", "data-platform-us@example.org", Behaviour::kSlow, false},
-      {"gen3-research", "cluster-east", "research", "research-computing@example.org", Behaviour::kFlapping, false},
-      {"gen3-prod-eu", "cluster-west", "production", "data-platform-eu@example.org", Behaviour::kFenceDown, false},
-      {"gen3-dev-eu", "cluster-west", "development", "data-platform-eu@example.org", Behaviour::kUnreachable, false},
-      {"gen3-training", "cluster-west", "training", "outreach@example.org", Behaviour::kHealthy, true},
+      {"gen3-prod-us", "cluster-east", "production", "data-platform-us@example.org", Behaviour::kHealthy, false, true},
+      {"gen3-staging-us", "cluster-east", "staging", "data-platform-us@example.org", Behaviour::kSlow, false, false},
+      {"gen3-research", "cluster-east", "research", "research-computing@example.org", Behaviour::kFlapping, false,
+       false},
+      {"gen3-prod-eu", "cluster-west", "production", "data-platform-eu@example.org", Behaviour::kFenceDown, false,
+       false},
+      {"gen3-dev-eu", "cluster-west", "development", "data-platform-eu@example.org", Behaviour::kUnreachable, false,
+       false},
+      {"gen3-training", "cluster-west", "training", "outreach@example.org", Behaviour::kHealthy, true, false},
   };
   return commons;
 }
 
 const std::vector<std::string_view>& Gen3HealthPaths() {
-  static const std::vector<std::string_view> paths = {
-      "/_status",          "/user/_status",      "/index/_status", "/api/_status",     "/peregrine/_status",
-      "/mds/_status",      "/guppy/_status",     "/wts/_status",   "/lw-workspace/_status",
-      "/manifests/_status", "/audit/_status",    "/requestor/_status", "/job/_status", "/"};
+  static const std::vector<std::string_view> paths = {"/_status",
+                                                      "/user/_status",
+                                                      "/index/_status",
+                                                      "/api/_status",
+                                                      "/peregrine/_status",
+                                                      "/mds/_status",
+                                                      "/guppy/_status",
+                                                      "/wts/_status",
+                                                      "/lw-workspace/_status",
+                                                      "/manifests/_status",
+                                                      "/audit/_status",
+                                                      "/requestor/_status",
+                                                      "/job/_status",
+                                                      "/"};
   return paths;
 }
 
@@ -104,8 +122,8 @@ Reply Respond(const CommonsProfile& c, std::string_view method, std::string_view
   if (path == "/wts/_status" || path == "/lw-workspace/_status" || path == "/job/_status") return Text("Healthy");
   if (path == "/manifests/_status") return Json(R"({"message": "Feelin good!"})");
   if (path == "/" || path == "/index.html") return Reply{200, kHtml, PortalPage(c), {}};
-  return Reply{404, kHtml, "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>\n",
-               {}};
+  return Reply{
+      404, kHtml, "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>\n", {}};
 }
 
 bool FlapIsDown(std::chrono::steady_clock::duration since_start, std::chrono::milliseconds flap_period) {
@@ -116,19 +134,16 @@ bool FlapIsDown(std::chrono::steady_clock::duration since_start, std::chrono::mi
 std::string DescribeBehaviour(const CommonsProfile& c, std::chrono::milliseconds flap_period) {
   switch (c.behaviour) {
     case Behaviour::kHealthy:
-      return c.tls_check ? fmt::format("healthy; its TLS endpoint's certificate expires in {} days",
-                                       kTlsCertificateDays)
-                         : "healthy";
+      return c.tls_check
+                 ? fmt::format("healthy; its TLS endpoint's certificate expires in {} days", kTlsCertificateDays)
+                 : "healthy";
     case Behaviour::kSlow:
-      return fmt::format("slow: guppy answers after {}, peregrine after {}", FormatDuration(kGuppyDelay),
-                         FormatDuration(kPeregrineDelay));
+      return fmt::format("slow: guppy answers after {}, peregrine after {}", Seconds(kGuppyDelay),
+                         Seconds(kPeregrineDelay));
     case Behaviour::kFlapping:
-      return fmt::format("flapping: indexd alternates between healthy and 503 every {}",
-                         FormatDuration(flap_period));
-    case Behaviour::kFenceDown:
-      return "fence returns 503 (database unavailable); the other services are up";
-    case Behaviour::kUnreachable:
-      return "unreachable: nothing listens on its port (connection refused)";
+      return fmt::format("flapping: indexd alternates between healthy and 503 every {}", Seconds(flap_period));
+    case Behaviour::kFenceDown: return "fence returns 503 (database unavailable); the other services are up";
+    case Behaviour::kUnreachable: return "unreachable: nothing listens on its port (connection refused)";
   }
   return "unknown";
 }

@@ -27,6 +27,8 @@ struct CommonsProfile {
   Behaviour behaviour;
   // Its fleet file adds a TLS check on the simulator's TLS endpoint (certificate expiring soon).
   bool tls_check = false;
+  // Its fleet file enables the gen3 preset's optional components (requestor, sower).
+  bool optional_components = false;
 };
 
 // The six commons in port order: commons i listens on base_port + i.
@@ -34,8 +36,11 @@ const std::vector<CommonsProfile>& DemoCommons();
 
 inline constexpr std::chrono::milliseconds kGuppyDelay{1500};
 inline constexpr std::chrono::milliseconds kPeregrineDelay{800};
-// How long the TLS endpoint's self-signed certificate is valid after start.
+// The TLS endpoint's self-signed certificate expires in kTlsCertificateDays days: its notAfter is
+// start + that many days + kTlsCertificateSlack, so that the floored whole-days count that probes
+// report ("certificate expires in 5 days") reads 5 for the first hours of a run, not 4.
 inline constexpr int kTlsCertificateDays = 5;
+inline constexpr std::chrono::hours kTlsCertificateSlack{12};
 
 // The health paths a Gen3 revproxy exposes, "/" (the portal) included.
 const std::vector<std::string_view>& Gen3HealthPaths();

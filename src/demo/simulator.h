@@ -33,10 +33,10 @@ struct SimulatorOptions {
 };
 
 struct SimulatedCommons {
-  std::string name;      // e.g. "gen3-prod-us"
-  std::string cluster;   // e.g. "cluster-east"
-  std::string base_url;  // e.g. "http://127.0.0.1:18101"
-  std::string behaviour; // one line: "healthy", "fence returns 503", ...
+  std::string name;       // e.g. "gen3-prod-us"
+  std::string cluster;    // e.g. "cluster-east"
+  std::string base_url;   // e.g. "http://127.0.0.1:18101"
+  std::string behaviour;  // one line: "healthy", "fence returns 503", ...
 };
 
 class Simulator {

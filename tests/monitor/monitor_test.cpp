@@ -100,7 +100,7 @@ TEST(Monitor, JudgesTheSimulatedFleetAndExplainsWhy) {
     const EnvironmentView* env = snap->FindEnvironment(commons.name);
     ASSERT_NE(env, nullptr) << commons.name;
     SCOPED_TRACE(commons.name + " (" + commons.behaviour + "): " + Joined(env->reasons));
-    if (commons.behaviour == "healthy") {
+    if (commons.behaviour == "healthy") {  // the commons carrying the TLS check says more
       EXPECT_EQ(env->health, Health::kUp);
       EXPECT_TRUE(env->reasons.empty());
     } else {
