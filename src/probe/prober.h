@@ -36,8 +36,22 @@ class Prober {
 
   // Starts one probe of `check`; `done` runs exactly once on the io thread, at the latest after
   // check.timeout (with connected=false and error "timed out after …").
+  //
+  // `done` never runs inside Run itself, even for an immediate failure. It may call Run or
+  // Shutdown; it must not destroy the Prober.
+  //
+  // What each kind reports (besides connected, error, started, latency):
+  //  - HTTP: status, headers, body, effective_url; for HTTPS the leaf certificate of the first TLS
+  //    connection (after an http→https redirect: of that one). With tls_verify the chain is valid
+  //    or the probe failed ("TLS certificate problem: …"); without it the chain is still checked
+  //    (against ca_file or the system store, for the URL's host) and reported in
+  //    cert_chain_valid/cert_error without failing the probe.
+  //  - TLS: connected once the handshake completed, whatever the chain; the verification result
+  //    (chain, expiry, host name or IP) is in cert_chain_valid/cert_error.
+  //  - DNS: addresses in answer order. A name without an address of the requested type (NXDOMAIN,
+  //    no record) is connected=false with the reason in `error`: the lookup failed.
   void Run(const fleet::Check& check, Done done);
-  // Cancels all in-flight probes; their callbacks are not run.
+  // Cancels all in-flight probes; their callbacks are not run. The Prober stays usable.
   void Shutdown();
   size_t in_flight() const;
 
@@ -49,7 +63,12 @@ class Prober {
 // Runs every check at its interval. The first run of a check is spread over its interval by a
 // hash of its id (so checks do not fire in bursts and the phase is stable across restarts);
 // later runs are due at first + k * interval, so there is no drift. A run that comes due while
-// the previous one of the same check is still in flight is skipped and counted.
+// the previous one of the same check is still in flight is skipped and counted; so are runs
+// missed when the loop fell more than an interval behind (the latest one still runs).
+//
+// Metrics (when a registry is given): csoc_probe_scheduling_lag_seconds,
+// csoc_probe_duration_seconds{type}, csoc_probe_errors_total{type} (transport failures),
+// csoc_probe_skipped_total.
 class Scheduler {
  public:
   using OnResult = std::function<void(const std::shared_ptr<const fleet::Check>& check, fleet::ProbeResult)>;
@@ -59,8 +78,13 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Replaces the set of checks. A check whose id and fingerprint are unchanged keeps its schedule.
+  // Replaces the set of checks. A check whose id and fingerprint are unchanged keeps its schedule
+  // and in-flight state, and later results carry the new Check object; if only its interval
+  // changed, it moves to the new interval's phase at once. The result of a run that was in flight
+  // for a check that is now removed or changed is dropped. Ids are unique in a fleet; a repeated
+  // id after the first is ignored.
   void SetChecks(std::vector<std::shared_ptr<const fleet::Check>> checks);
+  // Drops every check; no on_result call follows. SetChecks starts again.
   void Stop();
 
   // Scheduling lag (actual start minus due time) of recent runs, in milliseconds.
