@@ -103,9 +103,14 @@ std::string LatencyHistogram::Encode() const {
 }
 
 bool LatencyHistogram::Decode(std::string_view blob, LatencyHistogram* out) {
+  out->Clear();
+  return MergeEncoded(blob, out);
+}
+
+bool LatencyHistogram::MergeEncoded(std::string_view blob, LatencyHistogram* into) {
   if (blob.empty() || static_cast<uint8_t>(blob.front()) != kFormatSparseVarint) return false;
   blob.remove_prefix(1);
-  out->Clear();
+  constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
   int64_t previous = -1;
   uint64_t sum = 0;
   while (!blob.empty()) {
@@ -114,10 +119,9 @@ bool LatencyHistogram::Decode(std::string_view blob, LatencyHistogram* out) {
     if (gap >= static_cast<uint64_t>(kBuckets) || count == 0) return false;
     int64_t index = previous + 1 + static_cast<int64_t>(gap);
     if (index >= kBuckets) return false;
-    constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
     if (count > kMax - sum) return false;
     sum += count;
-    out->counts_[index] = static_cast<int64_t>(count);
+    into->counts_[index] += static_cast<int64_t>(count);
     previous = index;
   }
   return true;

@@ -19,9 +19,9 @@ namespace csoc::store {
 
 class LatencyHistogram {
  public:
-  static constexpr double kMinUs = 100;       // upper bound of the first bucket
-  static constexpr double kGrowth = 1.2;      // ratio between consecutive bounds
-  static constexpr int kFiniteBounds = 78;    // kMinUs * kGrowth^77 ~ 126 s is the last bound
+  static constexpr double kMinUs = 100;               // upper bound of the first bucket
+  static constexpr double kGrowth = 1.2;              // ratio between consecutive bounds
+  static constexpr int kFiniteBounds = 78;            // kMinUs * kGrowth^77 ~ 126 s is the last bound
   static constexpr int kBuckets = kFiniteBounds + 1;  // plus the overflow bucket
 
   // Negative latencies count as 0.
@@ -43,6 +43,9 @@ class LatencyHistogram {
   // Parses an Encode()d blob. Returns false (leaving *out unspecified) for anything malformed: an
   // unknown format byte, a truncated varint, a bucket past the last, a zero count, an overflow.
   static bool Decode(std::string_view blob, LatencyHistogram* out);
+  // Adds the counts of an Encode()d blob to *into without decoding it separately (the hot loop of
+  // a long series query). Returns false for a malformed blob; *into is then unspecified.
+  static bool MergeEncoded(std::string_view blob, LatencyHistogram* into);
 
   // The bucket a latency falls in, and that bucket's bounds in microseconds (the overflow bucket's
   // upper bound is +infinity).

@@ -14,6 +14,13 @@
 
 #include "core/status.h"
 
+// Returns the Status of `expr` from the enclosing function when it is not ok.
+#define CSOC_STORE_RETURN_IF_ERROR(expr)                   \
+  do {                                                     \
+    ::csoc::Status csoc_store_status = (expr);             \
+    if (!csoc_store_status.ok()) return csoc_store_status; \
+  } while (0)
+
 namespace csoc::store::sqlite {
 
 // IOError, or Corruption for SQLITE_CORRUPT/SQLITE_NOTADB, with SQLite's message and `doing`.
@@ -51,6 +58,19 @@ class Stmt {
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets a statement when leaving the scope, so that an early return never leaves it active
+// (an active statement keeps its read snapshot open and refuses new bindings).
+class ScopedReset {
+ public:
+  explicit ScopedReset(Stmt* stmt) : stmt_(stmt) {}
+  ~ScopedReset() { stmt_->Reset(); }
+  ScopedReset(const ScopedReset&) = delete;
+  ScopedReset& operator=(const ScopedReset&) = delete;
+
+ private:
+  Stmt* stmt_;
 };
 
 class Db {

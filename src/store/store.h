@@ -20,7 +20,8 @@
 
 namespace csoc::store {
 
-// One probe result as kept in history.
+// One probe result as kept in history. (check_id, at) identifies it: writing the same result again
+// (a retried batch) stores it once.
 struct ResultRecord {
   std::string check_id;
   TimePoint at;
@@ -51,7 +52,7 @@ struct CheckStateRecord {
 
 struct WriteBatch {
   std::vector<ResultRecord> results;
-  std::vector<EventRecord> events;  // ids ignored; assigned on write
+  std::vector<EventRecord> events;       // ids ignored; assigned on write
   std::vector<CheckStateRecord> states;  // upserted by check_id
 };
 
@@ -87,12 +88,16 @@ class Store {
   // Series for one or more checks merged bucket by bucket (counts add up, latency percentiles are
   // computed over the merged latency histograms), over [from, to), oldest first. Buckets with no
   // data are absent.
+  // For minute/hour/day every bucket that overlaps [from, to) is returned whole, including the
+  // results that Compact() has not folded yet. Results with verdict unknown are not counted, and
+  // percentiles are over up and degraded results only (a down result's latency says how fast it
+  // failed, not how fast the service answers).
   virtual Status QuerySeries(const std::vector<std::string>& check_ids, TimePoint from, TimePoint to,
                              Resolution resolution, std::vector<SeriesPoint>* out) = 0;
-  // Raw results of one check, newest first.
+  // Raw results of one check, newest first. `limit` must be positive.
   virtual Status QueryResults(const std::string& check_id, TimePoint from, TimePoint to, int limit,
                               std::vector<ResultRecord>* out) = 0;
-  // Newest first.
+  // Newest first. The prefix is a plain string prefix of the check id (no wildcards).
   virtual Status QueryEvents(const EventQuery& query, std::vector<EventRecord>* out) = 0;
 
   // Folds raw results of whole minutes before `now` into the minute/hour/day rollups (idempotent:
@@ -100,7 +105,7 @@ class Store {
   // the retention of each level.
   virtual Status Compact(TimePoint now, const fleet::Retention& retention) = 0;
 
-  // Bytes used by the database files.
+  // Bytes used by the database files (the database and its write-ahead log).
   virtual uint64_t SizeBytes() = 0;
 };
 

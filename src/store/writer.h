@@ -7,7 +7,9 @@
 // writer's own thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -17,9 +19,20 @@
 
 namespace csoc::store {
 
+struct StoreWriterOptions {
+  std::chrono::milliseconds write_interval{1000};
+  size_t batch_records = 2000;  // write as soon as this many records wait
+  std::chrono::milliseconds compact_interval{60'000};
+};
+
 class StoreWriter {
  public:
+  // `metrics` may be null; otherwise it must outlive the writer. It exports
+  // csoc_store_write_seconds, csoc_store_write_errors_total{op="write"|"compact"} and
+  // csoc_store_queue_length (records not yet durable).
   StoreWriter(std::unique_ptr<Store> store, fleet::Retention retention, MetricsRegistry* metrics);
+  StoreWriter(std::unique_ptr<Store> store, fleet::Retention retention, MetricsRegistry* metrics,
+              StoreWriterOptions options);
   ~StoreWriter();  // Stop()s
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
@@ -31,7 +44,9 @@ class StoreWriter {
 
   // Blocks until everything added before the call is durable (or the last write failed).
   Status Flush();
-  // Flushes and stops the thread. Idempotent.
+  // Flushes, compacts once more and stops the thread. Idempotent: later calls return whether
+  // everything added so far is durable. Records added after Stop() are never written (Flush() then
+  // reports them as such).
   Status Stop();
 
  private:
