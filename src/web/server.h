@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>  // callers post Stop() to the io thread
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -47,9 +48,9 @@ class LiveSource {
 };
 
 struct ServerDeps {
-  monitor::Monitor* monitor = nullptr;             // required unless `live` is set
-  store::Store* store = nullptr;                   // for history and events; may be null
-  MetricsRegistry* metrics = nullptr;              // required
+  monitor::Monitor* monitor = nullptr;                // required unless `live` is set
+  store::Store* store = nullptr;                      // for history and events; may be null
+  MetricsRegistry* metrics = nullptr;                 // required
   std::function<bool()> ready = [] { return true; };  // for /readyz
   LiveSource* live = nullptr;                         // when set, used instead of `monitor`
 };
@@ -70,7 +71,7 @@ class Server {
 
  private:
   class Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the connections, which may finish after ~Server
 };
 
 }  // namespace csoc::web

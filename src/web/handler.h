@@ -1,0 +1,69 @@
+// Request → response for every route of the server, without any networking, so that routing,
+// parameters, errors and headers are testable directly. The server (server.cpp) feeds it parsed
+// requests and streams server-sent events itself for responses marked `event_stream`.
+//
+// Threading: one Handler is used by one thread (the server's io thread): it queries the Store,
+// which is single-threaded.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/metrics.h"
+#include "store/store.h"
+#include "web/pages.h"
+#include "web/server.h"
+
+namespace csoc::web {
+
+struct Request {
+  std::string method;  // "GET", "HEAD", ...
+  std::string target;  // path and query as received, e.g. "/api/v1/checks?state=down"
+  std::string if_none_match;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type and the security headers
+  // The route pattern, a bounded label for metrics: "/api/v1/checks/{id}", "other" when none matched.
+  std::string route;
+  // The request asked for the event stream; the server takes over the connection.
+  bool event_stream = false;
+
+  const std::string* Header(std::string_view name) const;
+};
+
+// Headers sent with every answer: CSP, nosniff, no referrer.
+const std::vector<std::pair<std::string, std::string>>& SecurityHeaders();
+
+class Handler {
+ public:
+  Handler(std::string title, LiveSource* live, store::Store* store, MetricsRegistry* metrics,
+          std::function<bool()> ready);
+
+  Response Handle(const Request& request) { return Handle(request, Clock::now()); }
+  // `now` is the reference for default time ranges and relative times.
+  Response Handle(const Request& request, TimePoint now);
+
+ private:
+  struct Asset {
+    std::string data;
+    std::string content_type;
+    std::string etag;  // quoted
+  };
+  class Call;
+
+  std::string title_;
+  LiveSource* live_;
+  store::Store* store_;
+  MetricsRegistry* metrics_;
+  std::function<bool()> ready_;
+  std::map<std::string, Asset, std::less<>> assets_;
+};
+
+}  // namespace csoc::web

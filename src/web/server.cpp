@@ -1,0 +1,460 @@
+#include "web/server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <deque>
+#include <map>
+#include <unordered_set>
+
+#include "web/api_json.h"
+#include "web/handler.h"
+
+namespace csoc::web {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+
+class MonitorSource : public LiveSource {
+ public:
+  explicit MonitorSource(monitor::Monitor* m) : monitor_(m) {}
+  std::shared_ptr<const monitor::FleetSnapshot> Snapshot() const override { return monitor_->Snapshot(); }
+  uint64_t Subscribe(monitor::Monitor::Listener listener) override { return monitor_->Subscribe(std::move(listener)); }
+  void Unsubscribe(uint64_t id) override { monitor_->Unsubscribe(id); }
+
+ private:
+  monitor::Monitor* monitor_;
+};
+
+// Splits "host:port" or "[v6]:port".
+Status ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument(fmt::format("listen address '{}': expected host:port", listen));
+  }
+  *host = listen.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  if (host->empty()) return Status::InvalidArgument(fmt::format("listen address '{}': missing host", listen));
+  std::string p = listen.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 65535) {
+    return Status::InvalidArgument(fmt::format("listen address '{}': port must be a number from 0 to 65535", listen));
+  }
+  *port = static_cast<uint16_t>(std::stoi(p));
+  return Status::Ok();
+}
+
+}  // namespace
+
+class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
+ public:
+  class HttpSession;
+  class EventStream;
+
+  Impl(asio::io_context& io, ServerOptions options, ServerDeps deps)
+      : io_(io),
+        options_(std::move(options)),
+        deps_(std::move(deps)),
+        monitor_source_(deps_.live == nullptr && deps_.monitor != nullptr
+                            ? std::make_unique<MonitorSource>(deps_.monitor)
+                            : nullptr),
+        live_(deps_.live != nullptr ? deps_.live : monitor_source_.get()),
+        handler_(options_.title, live_, deps_.store, deps_.metrics, deps_.ready),
+        acceptor_(io),
+        keepalive_timer_(io),
+        stream_count_(std::make_shared<std::atomic<int64_t>>(0)) {
+    if (deps_.metrics != nullptr) {
+      auto count = stream_count_;
+      deps_.metrics->SetGaugeFunction("csoc_http_event_streams", "Open server-sent event streams.", [count] {
+        return std::vector<std::pair<Labels, double>>{{{}, static_cast<double>(count->load())}};
+      });
+    }
+  }
+
+  Status Start();
+  void Stop();
+  uint16_t port() const { return port_; }
+
+  bool stopping() const { return stopping_; }
+  const ServerOptions& options() const { return options_; }
+  Response Handle(const Request& request) { return handler_.Handle(request); }
+  void Record(const Response& r, std::chrono::steady_clock::time_point started);
+  void AddSession(HttpSession* s) { sessions_.insert(s); }
+  void RemoveSession(HttpSession* s) { sessions_.erase(s); }
+  void AddStream(EventStream* s);
+  void RemoveStream(EventStream* s);
+
+ private:
+  void Accept();
+  void Broadcast(const monitor::StateEvent& event);
+  void ScheduleKeepalive();
+
+  asio::io_context& io_;
+  ServerOptions options_;
+  ServerDeps deps_;
+  std::unique_ptr<MonitorSource> monitor_source_;
+  LiveSource* live_;
+  Handler handler_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer keepalive_timer_;
+  uint16_t port_ = 0;
+  bool started_ = false;
+  bool stopping_ = false;
+  std::optional<uint64_t> subscription_;
+  std::unordered_set<HttpSession*> sessions_;
+  std::unordered_set<EventStream*> streams_;
+  std::shared_ptr<std::atomic<int64_t>> stream_count_;
+  std::map<std::pair<int, std::string>, Counter*> request_counters_;
+  std::map<std::string, Histogram*> duration_histograms_;
+};
+
+// A server-sent-events client. Owns the socket taken over from its HTTP session; writes queued
+// text in order, each write bounded by the idle timeout, and drops the client when its backlog
+// grows past the limit instead of buffering without bound.
+class Server::Impl::EventStream : public std::enable_shared_from_this<EventStream> {
+ public:
+  EventStream(tcp::socket socket, std::shared_ptr<Impl> server)
+      : socket_(std::move(socket)), write_timer_(socket_.get_executor()), server_(std::move(server)) {}
+  ~EventStream() { server_->RemoveStream(this); }
+
+  void Start(std::string header) {
+    server_->AddStream(this);
+    Send(std::move(header) + "retry: 3000\n: connected\n\n");
+    WatchForClose();
+  }
+
+  void Send(std::string text) {
+    if (closed_) return;
+    if (backlog_ + text.size() > server_->options().stream_max_backlog) {
+      spdlog::warn("web: dropping a slow event-stream client ({} bytes not sent)", backlog_);
+      Close();
+      return;
+    }
+    backlog_ += text.size();
+    queue_.push_back(std::move(text));
+    if (!writing_) WriteNext();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    write_timer_.cancel();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  void WriteNext() {
+    writing_ = true;
+    write_timer_.expires_after(server_->options().idle_timeout);
+    write_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec) self->Close();  // the client has not taken a write for the whole timeout
+    });
+    asio::async_write(socket_, asio::buffer(queue_.front()), [self = shared_from_this()](error_code ec, size_t) {
+      self->writing_ = false;
+      self->write_timer_.cancel();
+      if (ec) {
+        self->Close();
+        return;
+      }
+      self->backlog_ -= self->queue_.front().size();
+      self->queue_.pop_front();
+      if (!self->queue_.empty() && !self->closed_) self->WriteNext();
+    });
+  }
+
+  // The client never sends anything after its request; a completed read means it went away.
+  void WatchForClose() {
+    socket_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](error_code ec, size_t) {
+      if (ec) {
+        self->Close();
+        return;
+      }
+      self->WatchForClose();
+    });
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer write_timer_;
+  std::shared_ptr<Impl> server_;
+  std::deque<std::string> queue_;
+  size_t backlog_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+  char discard_[256];
+};
+
+// One HTTP/1.1 connection: reads requests one after another (keep-alive), answers each through
+// the Handler, and hands the socket to an EventStream when the stream is asked for.
+class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket socket, std::shared_ptr<Impl> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {
+    server_->AddSession(this);
+  }
+  ~HttpSession() { server_->RemoveSession(this); }
+
+  void Start() { Read(); }
+
+  // Called by Stop(): an idle connection closes now, a busy one after its answer.
+  void Shutdown() {
+    if (reading_) {
+      error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_.socket().close(ignored);
+    }
+  }
+
+ private:
+  void Read() {
+    if (server_->stopping()) {
+      Close();
+      return;
+    }
+    parser_.emplace();
+    parser_->body_limit(server_->options().body_limit);
+    parser_->header_limit(kHeaderLimit);
+    stream_.expires_after(server_->options().idle_timeout);
+    reading_ = true;
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(error_code ec) {
+    reading_ = false;
+    started_ = std::chrono::steady_clock::now();
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::error::bad_descriptor || ec == asio::error::eof) {
+      Close();
+      return;
+    }
+    if (ec) {
+      int status = ec == http::error::body_limit ? 413 : ec == http::error::header_limit ? 431 : 400;
+      Response r;
+      r.status = status;
+      r.route = "other";
+      r.content_type = "application/json";
+      r.body = DumpJson(ErrorJson(status, status == 413 ? fmt::format("request body is larger than {} bytes",
+                                                                      server_->options().body_limit)
+                                                        : "malformed request: " + ec.message())) +
+               "\n";
+      for (const auto& h : SecurityHeaders()) r.headers.push_back(h);
+      Write(std::move(r), false, 11, /*head=*/false);
+      return;
+    }
+    const auto& req = parser_->get();
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    if (auto it = req.find(http::field::if_none_match); it != req.end())
+      request.if_none_match = std::string(it->value());
+    Response r = server_->Handle(request);
+    bool head = req.method() == http::verb::head;
+    if (r.event_stream && r.status == 200 && !head) {
+      StartEventStream(std::move(r));
+      return;
+    }
+    Write(std::move(r), req.keep_alive(), req.version(), head);
+  }
+
+  void Write(Response r, bool keep_alive, unsigned version, bool head) {
+    server_->Record(r, started_);
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
+    res->set(http::field::server, "csoc");
+    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) res->insert(name, value);
+    res->keep_alive(keep_alive && !server_->stopping());
+    if (r.status == 304) {
+      // No body and no length: the client keeps what it has.
+    } else if (head) {
+      res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
+    bool close = !res->keep_alive();
+    stream_.expires_after(server_->options().idle_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, close](error_code ec, size_t) {
+      if (ec || close) {
+        self->Close();
+        return;
+      }
+      self->Read();
+    });
+  }
+
+  void StartEventStream(Response r) {
+    server_->Record(r, started_);
+    std::string header = "HTTP/1.1 200 OK\r\nServer: csoc\r\nContent-Type: " + r.content_type + "\r\n";
+    for (const auto& [name, value] : r.headers) header += name + ": " + value + "\r\n";
+    // No length and no chunking: the body is the rest of the connection.
+    header += "Connection: close\r\n\r\n";
+    stream_.expires_never();
+    auto es = std::make_shared<EventStream>(stream_.release_socket(), server_);
+    es->Start(std::move(header));
+  }
+
+  void Close() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<Impl> server_;
+  bool reading_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+Status Server::Impl::Start() {
+  if (started_) return Status::InvalidArgument("server already started");
+  if (live_ == nullptr) return Status::InvalidArgument("server needs a monitor (or a live source)");
+  std::string host;
+  uint16_t port = 0;
+  if (Status s = ParseListen(options_.listen, &host, &port); !s.ok()) return s;
+  error_code ec;
+  tcp::endpoint endpoint;
+  auto address = asio::ip::make_address(host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, port);
+  } else {
+    tcp::resolver resolver(io_);
+    auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+      return Status::InvalidArgument(
+          fmt::format("cannot listen on {}: cannot resolve host '{}': {}", options_.listen, host, ec.message()));
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  auto fail = [&](std::string_view what) {
+    error_code ignored;
+    acceptor_.close(ignored);
+    return Status::IOError(fmt::format("cannot listen on {}: {}: {}", options_.listen, what, ec.message()));
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("set SO_REUSEADDR");
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  tcp::endpoint bound = acceptor_.local_endpoint(ec);
+  port_ = bound.port();
+  started_ = true;
+
+  std::weak_ptr<Impl> weak = weak_from_this();
+  asio::io_context& io = io_;
+  subscription_ = live_->Subscribe([weak, &io](const monitor::StateEvent& event) {
+    // Called on the monitor thread: hand the event to the io thread, which owns the streams.
+    asio::post(io, [weak, event] {
+      if (auto self = weak.lock()) self->Broadcast(event);
+    });
+  });
+  ScheduleKeepalive();
+  Accept();
+  spdlog::info("web: listening on {}{}{}:{}", bound.address().is_v6() ? "[" : "", bound.address().to_string(),
+               bound.address().is_v6() ? "]" : "", port_);
+  return Status::Ok();
+}
+
+void Server::Impl::Accept() {
+  acceptor_.async_accept([self = shared_from_this()](error_code ec, tcp::socket socket) {
+    if (self->stopping_ || !self->acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<HttpSession>(std::move(socket), self)->Start();
+    } else {
+      spdlog::warn("web: accept failed: {}", ec.message());
+    }
+    self->Accept();
+  });
+}
+
+void Server::Impl::Stop() {
+  if (stopping_ || !started_) {
+    stopping_ = true;
+    return;
+  }
+  stopping_ = true;
+  error_code ignored;
+  acceptor_.close(ignored);
+  keepalive_timer_.cancel();
+  if (subscription_) {
+    live_->Unsubscribe(*subscription_);
+    subscription_.reset();
+  }
+  for (EventStream* s : std::vector<EventStream*>(streams_.begin(), streams_.end())) s->Close();
+  for (HttpSession* s : std::vector<HttpSession*>(sessions_.begin(), sessions_.end())) s->Shutdown();
+}
+
+void Server::Impl::AddStream(EventStream* s) {
+  streams_.insert(s);
+  stream_count_->store(static_cast<int64_t>(streams_.size()));
+}
+
+void Server::Impl::RemoveStream(EventStream* s) {
+  streams_.erase(s);
+  stream_count_->store(static_cast<int64_t>(streams_.size()));
+}
+
+void Server::Impl::Broadcast(const monitor::StateEvent& event) {
+  if (stopping_ || streams_.empty()) return;
+  std::string text = fmt::format("id: {}\nevent: state\ndata: {}\n\n", event.sequence, DumpJson(StateEventJson(event)));
+  for (EventStream* s : std::vector<EventStream*>(streams_.begin(), streams_.end())) s->Send(text);
+}
+
+void Server::Impl::ScheduleKeepalive() {
+  keepalive_timer_.expires_after(options_.stream_keepalive);
+  keepalive_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->stopping_) return;
+    for (EventStream* s : std::vector<EventStream*>(self->streams_.begin(), self->streams_.end())) {
+      s->Send(": keepalive\n\n");
+    }
+    self->ScheduleKeepalive();
+  });
+}
+
+void Server::Impl::Record(const Response& r, std::chrono::steady_clock::time_point started) {
+  if (deps_.metrics == nullptr) return;
+  auto key = std::make_pair(r.status, r.route);
+  Counter*& counter = request_counters_[key];
+  if (counter == nullptr) {
+    counter = deps_.metrics->GetCounter("csoc_http_requests_total", "HTTP requests answered, by status code and route.",
+                                        {{"code", std::to_string(r.status)}, {"route", r.route}});
+  }
+  counter->Add();
+  Histogram*& hist = duration_histograms_[r.route];
+  if (hist == nullptr) {
+    hist = deps_.metrics->GetHistogram(
+        "csoc_http_request_duration_seconds", "Time from a complete request to its answer being ready, by route.",
+        {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}, {{"route", r.route}});
+  }
+  hist->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+Server::Server(boost::asio::io_context& io, ServerOptions options, ServerDeps deps)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(deps))) {}
+
+Server::~Server() { impl_->Stop(); }
+
+Status Server::Start() { return impl_->Start(); }
+void Server::Stop() { impl_->Stop(); }
+uint16_t Server::port() const { return impl_->port(); }
+
+}  // namespace csoc::web
