@@ -208,15 +208,20 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
   return 0;
 }
 
-int Simulate(uint16_t base_port, const std::string& flap_period, const std::string& write_config,
-             const std::string& data_dir) {
+// A positive duration from the command line, or nullopt after saying what was wrong.
+std::optional<Millis> PositiveDurationFlag(const char* flag, const std::string& text) {
+  if (auto d = ParseDuration(text); d && d->count() > 0) return d;
+  std::cerr << flag << ": expected a positive duration like 20s or 500ms, got '" << text << "'\n";
+  return std::nullopt;
+}
+
+int Simulate(uint16_t base_port, const std::string& flap_period, const std::string& probe_interval,
+             const std::string& write_config, const std::string& data_dir) {
   demo::SimulatorOptions options{"127.0.0.1", base_port};
-  if (auto d = ParseDuration(flap_period); d && d->count() > 0) {
-    options.flap_period = *d;
-  } else {
-    std::cerr << "--flap-period: expected a duration like 20s, got '" << flap_period << "'\n";
-    return 2;
-  }
+  std::optional<Millis> flap = PositiveDurationFlag("--flap-period", flap_period);
+  std::optional<Millis> interval = PositiveDurationFlag("--probe-interval", probe_interval);
+  if (!flap || !interval) return 2;
+  options.flap_period = *flap;
   asio::io_context io;
   demo::Simulator sim(io, options);
   Status s = sim.Start();
@@ -229,7 +234,7 @@ int Simulate(uint16_t base_port, const std::string& flap_period, const std::stri
   }
   std::cout << "TLS endpoint " << sim.tls_endpoint() << " — certificate expires in a few days\n" << std::flush;
   if (!write_config.empty()) {
-    s = sim.WriteFleetConfig(write_config, data_dir);
+    s = sim.WriteFleetConfig(write_config, data_dir, *interval);
     if (!s.ok()) {
       spdlog::error("simulator: {}", s.ToString());
       return 1;
@@ -295,12 +300,13 @@ int main(int argc, char** argv) {
   check->add_option("path", check_path, "A fleet YAML file or a directory of them")->required();
 
   uint16_t base_port = 0;
-  std::string write_config, sim_data_dir = "./csoc-data", flap_period = "20s";
+  std::string write_config, sim_data_dir = "./csoc-data", flap_period = "20s", probe_interval = "10s";
   auto* simulate = app.add_subcommand("simulate", "Run the simulated demo fleet (local Gen3-like services)");
   simulate->add_option("--base-port", base_port, "First port (0: free ports)");
   simulate->add_option("--flap-period", flap_period, "How long the flapping service stays in each state");
   simulate->add_option("--write-config", write_config, "Write a fleet config for the simulated services here");
   simulate->add_option("--data-dir", sim_data_dir, "data_dir to put in the written config");
+  simulate->add_option("--probe-interval", probe_interval, "Check interval to put in the written config");
 
   std::string demo_listen = "127.0.0.1:8080", demo_data = "./csoc-demo-data";
   uint16_t demo_base_port = 18100;
@@ -313,7 +319,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
 
   if (*check) return CheckConfig(check_path);
-  if (*simulate) return Simulate(base_port, flap_period, write_config, sim_data_dir);
+  if (*simulate) return Simulate(base_port, flap_period, probe_interval, write_config, sim_data_dir);
   if (*demo) return Demo(demo_listen, demo_data, demo_base_port);
   asio::io_context main_io;
   ServeOptions opts;

@@ -1,11 +1,14 @@
 // Simulator::WriteFleetConfig: the fleet YAML (docs/configuration.md) for the simulator's ports.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <system_error>
 
+#include "core/time.h"
 #include "demo/gen3_services.h"
 #include "demo/simulator.h"
 
@@ -33,7 +36,8 @@ std::string Quote(std::string_view text) {
   return out + "\"";
 }
 
-std::string SettingsYaml(const std::string& data_dir) {
+std::string SettingsYaml(const std::string& data_dir, std::chrono::milliseconds probe_interval) {
+  constexpr std::chrono::milliseconds kTimeout{5000};
   return fmt::format(
       "# The demo fleet's settings, written by the csoc simulator. The listen address is left to the\n"
       "# command line (csoc serve --listen).\n"
@@ -41,9 +45,9 @@ std::string SettingsYaml(const std::string& data_dir) {
       "  title: \"csoc demo fleet\"\n"
       "  data_dir: {}\n"
       "defaults:\n"
-      "  interval: 10s\n"
-      "  timeout: 5s\n",
-      Quote(data_dir));
+      "  interval: {}\n"
+      "  timeout: {}\n",
+      Quote(data_dir), FormatDuration(probe_interval), FormatDuration(std::min(kTimeout, probe_interval)));
 }
 
 std::string EnvironmentYaml(const internal::CommonsProfile& profile, const SimulatedCommons& commons,
@@ -130,12 +134,14 @@ Status WriteFileAtomically(const std::filesystem::path& path, const std::string&
 
 }  // namespace
 
-Status Simulator::WriteFleetConfig(const std::filesystem::path& dir, const std::string& data_dir) const {
+Status Simulator::WriteFleetConfig(const std::filesystem::path& dir, const std::string& data_dir,
+                                   std::chrono::milliseconds probe_interval) const {
   if (tls_endpoint().empty()) return Status::InvalidArgument("the simulator has no ports yet: call Start() first");
+  if (probe_interval.count() <= 0) return Status::InvalidArgument("the probe interval must be positive");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-  Status s = WriteFileAtomically(dir / "settings.yaml", SettingsYaml(data_dir));
+  Status s = WriteFileAtomically(dir / "settings.yaml", SettingsYaml(data_dir, probe_interval));
   const auto& profiles = internal::DemoCommons();
   for (size_t i = 0; s.ok() && i < profiles.size(); ++i) {
     s = WriteFileAtomically(dir / (profiles[i].name + ".yaml"),

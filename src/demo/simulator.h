@@ -22,6 +22,8 @@
 
 namespace csoc::demo {
 
+inline constexpr std::chrono::milliseconds kDemoProbeInterval{10'000};
+
 struct SimulatorOptions {
   std::string host = "127.0.0.1";
   // First port; commons i listens on base_port + i and the TLS endpoint on base_port + 10.
@@ -56,8 +58,11 @@ class Simulator {
   const std::vector<SimulatedCommons>& commons() const;
   // host:port of the TLS endpoint whose certificate expires in a few days.
   std::string tls_endpoint() const;
-  // Writes one fleet YAML file per commons (plus settings.yaml) for these ports into `dir`.
-  Status WriteFleetConfig(const std::filesystem::path& dir, const std::string& data_dir) const;
+  // Writes one fleet YAML file per commons (plus settings.yaml) for these ports into `dir`. Checks
+  // run every `probe_interval`, with a timeout of 5s or the interval when that is shorter (tests
+  // probe faster than the demo's 10s).
+  Status WriteFleetConfig(const std::filesystem::path& dir, const std::string& data_dir,
+                          std::chrono::milliseconds probe_interval = kDemoProbeInterval) const;
 
  private:
   class Impl;

@@ -1,6 +1,5 @@
-// WriteFleetConfig. demo_tests links neither csoc_config nor yaml-cpp, so these tests check the
-// text; that csoc's own loader accepts the files with zero errors is covered where both are
-// linked (see docs/demo.md).
+// WriteFleetConfig: the text it writes, and (WrittenFleetConfig) that csoc's own loader accepts it
+// with zero errors.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -48,6 +47,16 @@ TEST_F(FleetConfigTest, WritesSettingsAndOneFilePerCommons) {
   EXPECT_TRUE(Contains(settings, "  title: \"csoc demo fleet\"\n")) << settings;
   EXPECT_TRUE(Contains(settings, "defaults:\n  interval: 10s\n  timeout: 5s\n")) << settings;
   EXPECT_FALSE(Contains(settings, "listen:")) << "the listen address belongs to the command line";
+}
+
+TEST_F(FleetConfigTest, AFasterProbeIntervalShortensTheTimeoutToFit) {
+  ASSERT_TRUE(sim_.WriteFleetConfig(tmp_.path(), "data", std::chrono::seconds(1)).ok());
+  EXPECT_TRUE(Contains(ReadFile(tmp_.path() / "settings.yaml"), "defaults:\n  interval: 1s\n  timeout: 1s\n"));
+  ASSERT_TRUE(sim_.WriteFleetConfig(tmp_.path(), "data", std::chrono::seconds(30)).ok());
+  EXPECT_TRUE(Contains(ReadFile(tmp_.path() / "settings.yaml"), "defaults:\n  interval: 30s\n  timeout: 5s\n"));
+  Status s = sim_.WriteFleetConfig(tmp_.path() / "zero", "data", std::chrono::milliseconds(0));
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(tmp_.path() / "zero"));
 }
 
 TEST_F(FleetConfigTest, EnvironmentFilesCarryTheRealPortsAndTheGen3Preset) {
@@ -148,12 +157,16 @@ TEST(FleetConfig, NeedsPortsFromStart) {
 namespace csoc::demo {
 namespace {
 
-TEST(WrittenFleetConfig, IsAcceptedByTheLoader) {
+class WrittenFleetConfig : public ::testing::TestWithParam<std::chrono::milliseconds> {};
+
+TEST_P(WrittenFleetConfig, IsAcceptedByTheLoader) {
   boost::asio::io_context io;
   Simulator sim(io, SimulatorOptions{});
   ASSERT_TRUE(sim.Start().ok());
+  // Nothing runs the io_context: stopped, it lets Stop() close the listeners on this thread.
+  io.stop();
   csoc::testing::TempDir dir;
-  ASSERT_TRUE(sim.WriteFleetConfig(dir.path() / "fleet", (dir.path() / "data").string()).ok());
+  ASSERT_TRUE(sim.WriteFleetConfig(dir.path() / "fleet", (dir.path() / "data").string(), GetParam()).ok());
   config::LoadResult r = config::LoadFleet(dir.path() / "fleet");
   for (const auto& e : r.errors) ADD_FAILURE() << e.ToString();
   ASSERT_TRUE(r.fleet.has_value());
@@ -166,8 +179,17 @@ TEST(WrittenFleetConfig, IsAcceptedByTheLoader) {
     }
   }
   EXPECT_TRUE(tls_degraded_rule);
+  for (const fleet::Check* c : r.fleet->AllChecks()) {
+    EXPECT_EQ(c->interval, GetParam()) << c->id;
+    EXPECT_LE(c->timeout, c->interval) << c->id;
+  }
   sim.Stop();
 }
+
+// The demo's interval, and the fast ones the integration tests use.
+INSTANTIATE_TEST_SUITE_P(Intervals, WrittenFleetConfig,
+                         ::testing::Values(kDemoProbeInterval, std::chrono::milliseconds(1000),
+                                           std::chrono::milliseconds(500)));
 
 }  // namespace
 }  // namespace csoc::demo

@@ -8,7 +8,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "config/config.h"
@@ -36,14 +35,9 @@ class SimulatedFleet {
     EXPECT_TRUE(s.ok()) << s.ToString();
     thread_ = std::thread([this] { io_.run(); });
     config_dir_ = dir / "fleet";
-    s = sim_->WriteFleetConfig(config_dir_, (dir / "data").string());
+    // Probe every 500 ms instead of every 10 s (the slow services then time out: still not up).
+    s = sim_->WriteFleetConfig(config_dir_, (dir / "data").string(), 500ms);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    // Probe every 500 ms instead of every 10 s; the slow services answer within 1.5 s.
-    std::string settings = testing::ReadFile(config_dir_ / "settings.yaml");
-    std::string fast = std::regex_replace(settings, std::regex("interval: *10s"), "interval: 500ms");
-    fast = std::regex_replace(fast, std::regex("timeout: *5s"), "timeout: 3s");
-    EXPECT_NE(fast, settings) << "settings.yaml no longer sets 'interval: 10s':\n" << settings;
-    testing::WriteFile(config_dir_ / "settings.yaml", fast);
   }
   ~SimulatedFleet() {
     sim_->Stop();
@@ -100,6 +94,7 @@ TEST(Monitor, JudgesTheSimulatedFleetAndExplainsWhy) {
     const EnvironmentView* env = snap->FindEnvironment(commons.name);
     ASSERT_NE(env, nullptr) << commons.name;
     SCOPED_TRACE(commons.name + " (" + commons.behaviour + "): " + Joined(env->reasons));
+    if (commons.behaviour.starts_with("flapping")) continue;  // may be up right now; its transitions are checked below
     if (commons.behaviour == "healthy") {  // the commons carrying the TLS check says more
       EXPECT_EQ(env->health, Health::kUp);
       EXPECT_TRUE(env->reasons.empty());
