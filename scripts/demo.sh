@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target csoc
-exec build/default/csoc demo "$@"
+exec build/default/src/csoc demo "$@"
