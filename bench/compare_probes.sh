@@ -12,12 +12,12 @@
 #
 # Environment: CHECKS (list of N), INTERVAL, DURATION, WARMUP (default: INTERVAL), FLOOR_DURATION
 # (how long curl_floor runs; default 20s), NGINX_PORTS
-# (how many ports the targets are spread over), BUILD_DIR (default build/bench, configured and
-# built here when needed), OUT (JSON lines of every run; default $BUILD_DIR/compare_probes.jsonl).
+# (how many ports the targets are spread over), BUILD_DIR (default build/default, configured
+# and built here when needed), OUT (JSON lines of every run; default $BUILD_DIR/compare_probes.jsonl).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD_DIR=${BUILD_DIR:-$ROOT/build/bench}
+source "$ROOT/bench/lib.sh"
 if [[ ${QUICK:-0} == 1 ]]; then
   CHECKS=${CHECKS:-"1000 10000"}
   INTERVAL=${INTERVAL:-10s}
@@ -33,17 +33,10 @@ else
 fi
 NGINX_PORTS=${NGINX_PORTS:-16}
 OUT=${OUT:-$BUILD_DIR/compare_probes.jsonl}
-NGINX=/usr/sbin/nginx
 BLACKBOX=/usr/bin/prometheus-blackbox-exporter
 
-for tool in "$NGINX" "$BLACKBOX" jq curl ss; do
-  command -v "$tool" >/dev/null || { echo "compare_probes: $tool is not installed" >&2; exit 1; }
-done
-
-if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSOC_BUILD_BENCH=ON -DCSOC_BUILD_TESTS=OFF
-fi
-cmake --build "$BUILD_DIR" --target probe_load blackbox_load curl_floor -j2
+bench_require "$NGINX" "$BLACKBOX" jq curl ss
+bench_build probe_load blackbox_load curl_floor
 PROBE_LOAD=$BUILD_DIR/bench/probe_load
 BLACKBOX_LOAD=$BUILD_DIR/bench/blackbox_load
 CURL_FLOOR=$BUILD_DIR/bench/curl_floor
@@ -51,84 +44,8 @@ CURL_FLOOR=$BUILD_DIR/bench/curl_floor
 # Every probe opens a connection: allow plenty of descriptors.
 ulimit -n "$(ulimit -Hn)"
 
-WORK=$(mktemp -d /tmp/csoc-compare-probes.XXXXXX)
-NGINX_PID=""
-BLACKBOX_PID=""
-stop_pid() {
-  local pid=$1
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-  stop_pid "$BLACKBOX_PID"
-  stop_pid "$NGINX_PID"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Free loopback ports below the ephemeral range, so outgoing probe connections cannot take them.
-# Sets FREE_PORT (not printed: a command substitution would lose TAKEN).
-TAKEN=" "
-free_port() {
-  local port
-  for _ in $(seq 1000); do
-    port=$((20000 + RANDOM % 12000))
-    [[ $TAKEN == *" $port "* ]] && continue
-    if [[ -z $(ss -Htan "sport = :$port") ]]; then
-      TAKEN+="$port "
-      FREE_PORT=$port
-      return 0
-    fi
-  done
-  echo "compare_probes: no free port found" >&2
-  return 1
-}
-
-wait_http() {  # URL PID NAME
-  for _ in $(seq 100); do
-    curl -sf -o /dev/null --max-time 1 "$1" && return 0
-    kill -0 "$2" 2>/dev/null || { echo "compare_probes: $3 exited; log:" >&2; cat "$WORK/$3.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "compare_probes: $3 did not answer $1" >&2
-  exit 1
-}
-
 # nginx: one worker, targets /t/<i> on NGINX_PORTS ports, each answering 200 "ok".
-PORTS=()
-for _ in $(seq "$NGINX_PORTS"); do
-  free_port
-  PORTS+=("$FREE_PORT")
-done
-PORT_LIST=$(IFS=,; echo "${PORTS[*]}")
-{
-  echo "daemon off;"
-  echo "master_process on;"
-  echo "worker_processes 1;"
-  echo "worker_rlimit_nofile 65536;"
-  echo "pid $WORK/nginx.pid;"
-  echo "error_log $WORK/nginx-error.log warn;"
-  echo "events { worker_connections 16384; }"
-  echo "http {"
-  echo "  access_log off;"
-  for dir in client_body proxy fastcgi uwsgi scgi; do echo "  ${dir}_temp_path $WORK/$dir;"; done
-  echo "  server {"
-  for port in "${PORTS[@]}"; do echo "    listen 127.0.0.1:$port;"; done
-  echo "    location /t/ { return 200 \"ok\"; }"
-  echo "    location / { return 404; }"
-  echo "  }"
-  echo "}"
-} >"$WORK/nginx.conf"
-"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" >"$WORK/nginx.log" 2>&1 &
-NGINX_PID=$!
-wait_http "http://127.0.0.1:${PORTS[0]}/t/0" "$NGINX_PID" nginx
+start_nginx "$NGINX_PORTS"
 
 cat >"$WORK/blackbox.yml" <<'EOF'
 modules:
@@ -144,11 +61,11 @@ start_blackbox() {
   "$BLACKBOX" --config.file="$WORK/blackbox.yml" --web.listen-address="127.0.0.1:$BB_PORT" --log.level=warn \
     >"$WORK/blackbox.log" 2>&1 &
   BLACKBOX_PID=$!
+  BENCH_PIDS+=("$BLACKBOX_PID")
   wait_http "http://127.0.0.1:$BB_PORT/metrics" "$BLACKBOX_PID" blackbox
 }
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 echo "nginx pid $NGINX_PID on ports $PORT_LIST; checks: $CHECKS; interval $INTERVAL, warm-up $WARMUP," \
   "measured $DURATION"
 : >"$OUT"
@@ -173,7 +90,6 @@ for n in $CHECKS; do
     --interval "$INTERVAL" --warmup "$WARMUP" --duration "$DURATION" | tee "$WORK/blackbox-$n.txt"
   grep '^RESULT ' "$WORK/blackbox-$n.txt" | cut -d' ' -f2- >>"$OUT"
   stop_pid "$BLACKBOX_PID"
-  BLACKBOX_PID=""
 done
 
 echo

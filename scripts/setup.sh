@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo and the tests need on Debian 12: Debian packages with
 # apt-get (as root; otherwise prints the exact command to run) and npm packages from the lock file.
+# `scripts/setup.sh bench` also installs what the side-by-side benchmarks in bench/ run against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nginx-light prometheus-blackbox-exporter chromium sqlite3 curl
 )
+if [[ ${1:-} == bench ]]; then
+  PACKAGES+=(prometheus jq bc iproute2)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
