@@ -199,17 +199,35 @@ TEST(Monitor, ReloadKeepsUnchangedChecksAndDropsRemovedOnes) {
   auto smaller = std::make_shared<fleet::Fleet>(*model);
   std::string removed = smaller->environments.back().name;
   smaller->environments.pop_back();
+  // A different timeout is a different probe: that check starts afresh.
+  fleet::Check& changed = smaller->environments.front().services.front().checks.front();
+  changed.timeout -= 1ms;
+  const std::string changed_id = changed.id;
   monitor.Reload(smaller);
   ASSERT_TRUE(WaitFor([&] { return monitor.Snapshot()->environments.size() == smaller->environments.size(); }, 5s));
   auto after = monitor.Snapshot();
   EXPECT_EQ(after->FindEnvironment(removed), nullptr);
-  // Unchanged checks keep their state from before the reload: none fell back to unknown.
-  EXPECT_EQ(after->CountChecks(Health::kUnknown), 0);
+  size_t removed_checks = 0;
+  for (const auto& service : model->environments.back().services) removed_checks += service.checks.size();
+  EXPECT_EQ(after->checks.size(), before->checks.size() - removed_checks);
+  int kept = 0;
   for (const auto& c : after->checks) {
     const CheckView* old = before->FindCheck(c.check->id);
-    ASSERT_NE(old, nullptr);
-    EXPECT_EQ(c.since <= after->generated, true);
+    ASSERT_NE(old, nullptr) << c.check->id;
+    ASSERT_FALSE(old->recent.empty()) << c.check->id;
+    // The evidence from before the reload is still there (at most kRecent results later), unless
+    // the check changed.
+    bool has_old_evidence = false;
+    for (const Evidence& e : c.recent) has_old_evidence |= e.at == old->recent.front().at;
+    if (c.check->id == changed_id) {
+      EXPECT_FALSE(has_old_evidence) << "a changed check kept the evidence of the old one";
+    } else {
+      EXPECT_TRUE(has_old_evidence) << c.check->id << " lost its evidence in the reload";
+      EXPECT_NE(c.state, Health::kUnknown) << c.check->id << " fell back to unknown";
+      ++kept;
+    }
   }
+  EXPECT_EQ(kept, static_cast<int>(after->checks.size()) - 1);
   monitor.Stop();
 }
 
