@@ -74,6 +74,10 @@ struct ServeOptions {
 };
 
 int Serve(asio::io_context& main_io, ServeOptions opts) {
+  // Taken over first, so that a signal during start-up (restoring a large history can take a while)
+  // waits for its handler instead of killing the process.
+  asio::signal_set stop_signals(main_io, SIGINT, SIGTERM);
+  asio::signal_set hup(main_io, SIGHUP);
   config::LoadResult loaded = config::LoadFleet(opts.config_path);
   if (!loaded.errors.empty()) {
     PrintErrors(loaded);
@@ -172,7 +176,6 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     };
     schedule_poll();
 
-    asio::signal_set hup(main_io, SIGHUP);
     std::function<void()> wait_hup = [&] {
       hup.async_wait([&](boost::system::error_code e, int) {
         if (e) return;
@@ -183,7 +186,6 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     };
     wait_hup();
 
-    asio::signal_set stop_signals(main_io, SIGINT, SIGTERM);
     stop_signals.async_wait([&](boost::system::error_code e, int sig) {
       if (e) return;
       spdlog::info("received {}; shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
