@@ -110,20 +110,22 @@ Json EnvironmentDetailJson(const monitor::FleetSnapshot& snap, const monitor::En
   for (const auto& l : env.links) links.push_back(Json{{"title", l.title}, {"url", l.url}});
   j["links"] = links;
   Json services = Json::array();
-  for (const auto& s : view.services) {
-    Json sj;
-    sj["name"] = s.name;
-    sj["critical"] = s.critical;
-    sj["health"] = HealthName(s.health);
-    sj["reasons"] = Strings(s.reasons);
-    Json checks = Json::array();
-    for (size_t i : s.checks) {
-      if (i < snap.checks.size()) checks.push_back(CheckSummaryJson(snap.checks[i]));
-    }
-    sj["checks"] = checks;
-    services.push_back(sj);
-  }
+  for (const auto& s : view.services) services.push_back(ServiceJson(snap, s));
   j["services"] = services;
+  return j;
+}
+
+Json ServiceJson(const monitor::FleetSnapshot& snap, const monitor::ServiceView& service) {
+  Json j;
+  j["name"] = service.name;
+  j["critical"] = service.critical;
+  j["health"] = HealthName(service.health);
+  j["reasons"] = Strings(service.reasons);
+  Json checks = Json::array();
+  for (size_t i : service.checks) {
+    if (i < snap.checks.size()) checks.push_back(CheckSummaryJson(snap.checks[i]));
+  }
+  j["checks"] = checks;
   return j;
 }
 

@@ -25,6 +25,8 @@ Json CheckSummaryJson(const monitor::CheckView& c);
 Json CheckDetailJson(const monitor::CheckView& c);
 // name, hostname, cluster, namespace, labels, health, reasons, counts.
 Json EnvironmentSummaryJson(const monitor::FleetSnapshot& snap, const monitor::EnvironmentView& env);
+// name, critical, health, reasons and the check summaries of one service of `env`.
+Json ServiceJson(const monitor::FleetSnapshot& snap, const monitor::ServiceView& service);
 // The summary plus description, owners, links and the services with their checks.
 Json EnvironmentDetailJson(const monitor::FleetSnapshot& snap, const monitor::EnvironmentView& env);
 Json ClusterJson(const monitor::FleetSnapshot& snap, const monitor::ClusterView& cluster);

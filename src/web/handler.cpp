@@ -439,6 +439,7 @@ class Handler::Call {
       }
       return simple("/api/v1/environments/{name}", [&] { return ApiEnvironment(name); });
     }
+    if (rest == "services") return simple("/api/v1/services", [&] { return ApiServices(); });
     if (rest == "checks") return simple("/api/v1/checks", [&] { return ApiChecks(); });
     if (StartsWith(rest, "checks/")) {
       std::string_view raw = rest.substr(7);
@@ -507,11 +508,59 @@ class Handler::Call {
     return JsonAnswer(Json{{"environments", list}});
   }
 
+  // Every service of the fleet, worst first; each names its environment and cluster.
+  Response ApiServices() {
+    Status s = params_.OnlyAllowed({"environment", "cluster", "health"});
+    std::optional<Health> health;
+    if (s.ok()) s = HealthParam("health", &health);
+    if (!s.ok()) return ApiError(400, route_, s.message());
+    const std::string* environment = params_.Find("environment");
+    const std::string* cluster = params_.Find("cluster");
+    if (Response r = CheckScope(environment, cluster); r.status != 200) return r;
+    struct Match {
+      const monitor::EnvironmentView* env;
+      const monitor::ServiceView* service;
+      std::string id;  // environment/service, for a stable order among equals
+    };
+    std::vector<Match> matches;
+    for (const auto& env : snap_->environments) {
+      if (environment != nullptr && env.environment->name != *environment) continue;
+      if (cluster != nullptr && env.environment->cluster != *cluster) continue;
+      for (const auto& service : env.services) {
+        if (health && service.health != *health) continue;
+        matches.push_back({&env, &service, env.environment->name + "/" + service.name});
+      }
+    }
+    std::stable_sort(matches.begin(), matches.end(), [](const Match& a, const Match& b) {
+      return WorseFirst(a.service->health, a.id, b.service->health, b.id);
+    });
+    Json list = Json::array();
+    for (const Match& m : matches) {
+      Json j;
+      j["environment"] = m.env->environment->name;
+      j["cluster"] = m.env->environment->cluster;
+      j.update(ServiceJson(*snap_, *m.service));
+      list.push_back(std::move(j));
+    }
+    return JsonAnswer(Json{{"services", list}});
+  }
+
   Response ApiEnvironment(std::string_view raw) {
     if (Status s = params_.OnlyAllowed({}); !s.ok()) return ApiError(400, route_, s.message());
     const monitor::EnvironmentView* env = nullptr;
     if (Response r = FindEnvironment(raw, &env); r.status != 200) return r;
     return JsonAnswer(EnvironmentDetailJson(*snap_, *env));
+  }
+
+  // The `environment` and `cluster` filters of a list must name live ones (404 otherwise).
+  Response CheckScope(const std::string* environment, const std::string* cluster) {
+    if (environment != nullptr && snap_->FindEnvironment(*environment) == nullptr) {
+      return ApiError(404, route_, fmt::format("unknown environment '{}'", *environment));
+    }
+    if (cluster != nullptr && snap_->FindCluster(*cluster) == nullptr) {
+      return ApiError(404, route_, fmt::format("unknown cluster '{}'", *cluster));
+    }
+    return Response{};
   }
 
   Response FindEnvironment(std::string_view raw, const monitor::EnvironmentView** out) {
@@ -540,12 +589,7 @@ class Handler::Call {
     if (!s.ok()) return ApiError(400, route_, s.message());
     const std::string* environment = params_.Find("environment");
     const std::string* cluster = params_.Find("cluster");
-    if (environment != nullptr && snap_->FindEnvironment(*environment) == nullptr) {
-      return ApiError(404, route_, fmt::format("unknown environment '{}'", *environment));
-    }
-    if (cluster != nullptr && snap_->FindCluster(*cluster) == nullptr) {
-      return ApiError(404, route_, fmt::format("unknown cluster '{}'", *cluster));
-    }
+    if (Response r = CheckScope(environment, cluster); r.status != 200) return r;
     std::vector<const monitor::CheckView*> matches;
     for (const auto& c : snap_->checks) {
       if (environment != nullptr && c.check->environment != *environment) continue;

@@ -145,6 +145,41 @@ TEST_F(HandlerTest, ChecksWithFiltersAndLimit) {
   EXPECT_EQ(ErrorOf("/api/v1/checks?environment=gone", 404), "unknown environment 'gone'");
 }
 
+TEST_F(HandlerTest, ServicesAcrossTheFleetWorstFirst) {
+  json j = GetJson("/api/v1/services");
+  ASSERT_EQ(j["services"].size(), 12u);
+  const json& fence = j["services"][0];
+  EXPECT_EQ(fence["environment"], "gen3-prod");
+  EXPECT_EQ(fence["cluster"], "cluster-east");
+  EXPECT_EQ(fence["name"], "fence");
+  EXPECT_EQ(fence["critical"], true);
+  EXPECT_EQ(fence["health"], "down");
+  ASSERT_EQ(fence["checks"].size(), 1u);
+  EXPECT_EQ(fence["checks"][0]["id"], "gen3-prod/fence/status");
+  EXPECT_EQ(fence["checks"][0]["reasons"], json({"status 503 is not in 200..399"}));
+  EXPECT_EQ(j["services"][1]["environment"], "gen3-dev");
+  EXPECT_EQ(j["services"][1]["name"], "portal");
+  EXPECT_EQ(j["services"][1]["health"], "degraded");
+  EXPECT_EQ(j["services"][1]["critical"], false);
+
+  j = GetJson("/api/v1/services?cluster=cluster-west&health=up");
+  ASSERT_EQ(j["services"].size(), 5u);
+  for (const json& s : j["services"]) {
+    EXPECT_EQ(s["cluster"], "cluster-west");
+    EXPECT_EQ(s["health"], "up");
+  }
+  j = GetJson("/api/v1/services?environment=gen3-staging");
+  ASSERT_EQ(j["services"].size(), 3u);
+  EXPECT_EQ(j["services"][0]["name"], "fence");  // all up: by name
+  EXPECT_EQ(GetJson("/api/v1/services?health=unknown")["services"], json::array());
+  EXPECT_EQ(ErrorOf("/api/v1/services?environment=gone", 404), "unknown environment 'gone'");
+  EXPECT_EQ(ErrorOf("/api/v1/services?cluster=gone", 404), "unknown cluster 'gone'");
+  EXPECT_EQ(ErrorOf("/api/v1/services?health=sideways", 400),
+            "parameter 'health': expected up, degraded, down or unknown, got 'sideways'");
+  EXPECT_EQ(Get("/api/v1/services?service=fence").status, 400);
+  EXPECT_EQ(Get("/api/v1/services?environment=gen3-prod").body.find("s3cr3t"), std::string::npos);
+}
+
 TEST_F(HandlerTest, CheckDetail) {
   json j = GetJson("/api/v1/checks/gen3-prod/fence/status");
   EXPECT_EQ(j["conditions"], json({"status in 200..399"}));
