@@ -57,6 +57,23 @@ Evidence MakeEvidence(const fleet::ProbeResult& r, const health::Verdict& v) {
 
 }  // namespace
 
+RecentEvidence RecentEvidence::With(Evidence newest) const {
+  auto log = std::make_shared<std::deque<Evidence>>();
+  log->push_back(std::move(newest));
+  for (const Evidence& e : *this) {
+    if (log->size() == kLimit) break;
+    log->push_back(e);
+  }
+  RecentEvidence out;
+  out.log_ = std::move(log);
+  return out;
+}
+
+const std::deque<Evidence>& RecentEvidence::Empty() {
+  static const std::deque<Evidence> empty;
+  return empty;
+}
+
 std::string EvidenceToJson(const Evidence& e) {
   json j = {{"at", FormatIso8601(e.at)},         {"verdict", HealthName(e.verdict)},
             {"latency_ms", e.latency_us / 1000.0}, {"status_code", e.status_code},
@@ -206,7 +223,7 @@ class Monitor::Impl {
     std::shared_ptr<const fleet::Check> check;
     std::string fingerprint;
     health::CheckStateMachine machine;
-    std::deque<Evidence> recent;
+    RecentEvidence recent;
   };
 
   store::CheckStateRecord StateRecord(const CheckState& st) const {
@@ -238,7 +255,7 @@ class Monitor::Impl {
           st.machine.Restore(saved->second.state, saved->second.since);
           Evidence e;
           if (!saved->second.last_evidence_json.empty() && EvidenceFromJson(saved->second.last_evidence_json, &e)) {
-            st.recent.push_back(std::move(e));
+            st.recent = st.recent.With(std::move(e));
           }
         }
       }
@@ -275,8 +292,7 @@ class Monitor::Impl {
       if (!verdict.reasons.empty()) rec.reason = verdict.reasons.front();
       writer_->Add(std::move(rec));
     }
-    st.recent.push_front(std::move(evidence));
-    if (st.recent.size() > CheckView::kRecent) st.recent.pop_back();
+    st.recent = st.recent.With(std::move(evidence));
     if (auto t = st.machine.Observe(verdict, result.started)) {
       transitions_total_->Add();
       if (writer_) {

@@ -39,13 +39,34 @@ struct Evidence {
 std::string EvidenceToJson(const Evidence& e);
 bool EvidenceFromJson(const std::string& json, Evidence* out);
 
+// The recent evidence of one check, newest first, at most kLimit. Immutable and shared: every
+// snapshot holds the same log until the next result of that check replaces it, so publishing a
+// snapshot of 10,000 checks copies 10,000 pointers, not 200,000 results.
+class RecentEvidence {
+ public:
+  static constexpr size_t kLimit = 20;
+  using const_iterator = std::deque<Evidence>::const_iterator;
+
+  bool empty() const { return !log_ || log_->empty(); }
+  size_t size() const { return log_ ? log_->size() : 0; }
+  const Evidence& front() const { return log_->front(); }  // not on an empty log
+  const_iterator begin() const { return log_ ? log_->begin() : Empty().begin(); }
+  const_iterator end() const { return log_ ? log_->end() : Empty().end(); }
+
+  // A new log with `newest` in front of this one's entries, the oldest dropped beyond kLimit.
+  RecentEvidence With(Evidence newest) const;
+
+ private:
+  static const std::deque<Evidence>& Empty();
+  std::shared_ptr<const std::deque<Evidence>> log_;
+};
+
 struct CheckView {
   std::shared_ptr<const fleet::Check> check;
   Health state = Health::kUnknown;
   TimePoint since;
   std::vector<std::string> reasons;  // why it is in this state (empty when up)
-  std::deque<Evidence> recent;       // newest first, at most kRecent
-  static constexpr size_t kRecent = 20;
+  RecentEvidence recent;
 };
 
 struct ServiceView {

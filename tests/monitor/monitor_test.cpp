@@ -215,7 +215,7 @@ TEST(Monitor, ReloadKeepsUnchangedChecksAndDropsRemovedOnes) {
     const CheckView* old = before->FindCheck(c.check->id);
     ASSERT_NE(old, nullptr) << c.check->id;
     ASSERT_FALSE(old->recent.empty()) << c.check->id;
-    // The evidence from before the reload is still there (at most kRecent results later), unless
+    // The evidence from before the reload is still there (at most RecentEvidence::kLimit results later), unless
     // the check changed.
     bool has_old_evidence = false;
     for (const Evidence& e : c.recent) has_old_evidence |= e.at == old->recent.front().at;

@@ -121,7 +121,7 @@ inline std::shared_ptr<monitor::FleetSnapshot> BuildSnapshot(std::shared_ptr<con
         e.error = st.error;
         e.reasons = st.reasons;
         e.body_excerpt = st.body;
-        if (st.state != Health::kUnknown) cv.recent.push_back(e);
+        if (st.state != Health::kUnknown) cv.recent = cv.recent.With(e);
         Health effective = st.state;
         if (!service.critical && Badness(effective) > Badness(Health::kDegraded)) effective = Health::kDegraded;
         sv.health = Worse(sv.health, effective);
