@@ -137,7 +137,11 @@ Status WriteFileAtomically(const std::filesystem::path& path, const std::string&
 Status Simulator::WriteFleetConfig(const std::filesystem::path& dir, const std::string& data_dir,
                                    std::chrono::milliseconds probe_interval) const {
   if (tls_endpoint().empty()) return Status::InvalidArgument("the simulator has no ports yet: call Start() first");
-  if (probe_interval.count() <= 0) return Status::InvalidArgument("the probe interval must be positive");
+  // The configuration's own lower bound on intervals (docs/configuration.md).
+  if (probe_interval < std::chrono::milliseconds(100)) {
+    return Status::InvalidArgument(
+        fmt::format("probe interval {} is shorter than 100ms, the shortest a check may have", FormatDuration(probe_interval)));
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));

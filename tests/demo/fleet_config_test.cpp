@@ -54,9 +54,11 @@ TEST_F(FleetConfigTest, AFasterProbeIntervalShortensTheTimeoutToFit) {
   EXPECT_TRUE(Contains(ReadFile(tmp_.path() / "settings.yaml"), "defaults:\n  interval: 1s\n  timeout: 1s\n"));
   ASSERT_TRUE(sim_.WriteFleetConfig(tmp_.path(), "data", std::chrono::seconds(30)).ok());
   EXPECT_TRUE(Contains(ReadFile(tmp_.path() / "settings.yaml"), "defaults:\n  interval: 30s\n  timeout: 5s\n"));
-  Status s = sim_.WriteFleetConfig(tmp_.path() / "zero", "data", std::chrono::milliseconds(0));
-  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
-  EXPECT_FALSE(std::filesystem::exists(tmp_.path() / "zero"));
+  for (auto too_short : {std::chrono::milliseconds(0), std::chrono::milliseconds(99)}) {
+    Status s = sim_.WriteFleetConfig(tmp_.path() / "short", "data", too_short);
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+    EXPECT_FALSE(std::filesystem::exists(tmp_.path() / "short"));
+  }
 }
 
 TEST_F(FleetConfigTest, EnvironmentFilesCarryTheRealPortsAndTheGen3Preset) {

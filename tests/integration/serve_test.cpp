@@ -26,7 +26,7 @@ class ServeTest : public ::testing::Test {
   void SetUp() override {
     config_dir_ = dir_.path() / "fleet";
     simulator_ = std::make_unique<Process>(
-        std::vector<std::string>{CSOC_BINARY, "simulate", "--base-port", "0", "--flap-period", "2s", "--probe-interval", "1s", "--write-config",
+        std::vector<std::string>{CSOC_BINARY, "simulate", "--base-port", "0", "--flap-period", "3s", "--probe-interval", "1s", "--write-config",
                                  config_dir_.string(), "--data-dir", (dir_.path() / "data").string()},
         dir_.path() / "simulator.log");
     ASSERT_TRUE(WaitFor([&] { return simulator_->Log().find("fleet config written") != std::string::npos; }, 20s))
