@@ -9,47 +9,20 @@
 //   history_fill --db data/csoc.db --checks env/a/http,env/b/http --days 90 --interval 60s
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "load_common.h"
+#include "synthetic_results.h"
 #include "store/store.h"
 
 namespace {
 
 using csoc::Health;
 using csoc::store::ResultRecord;
-
-class ResultMaker {
- public:
-  ResultRecord Make(const std::string& check, csoc::TimePoint at) {
-    ResultRecord r;
-    r.check_id = check;
-    r.at = at;
-    double u = uniform_(rng_);
-    r.verdict = u < 0.01 ? Health::kDown : u < 0.03 ? Health::kDegraded : Health::kUp;
-    r.latency_us = static_cast<int64_t>(latency_(rng_));
-    r.status_code = 200;
-    if (r.verdict == Health::kDown) {
-      r.status_code = 503;
-      r.reason = "status is 503, expected == 200";
-    } else if (r.verdict == Health::kDegraded) {
-      r.latency_us = 1'200'000;
-      r.reason = "response time 1.2s, expected < 1s";
-    }
-    return r;
-  }
-
- private:
-  std::mt19937_64 rng_{42};
-  std::uniform_real_distribution<double> uniform_{0, 1};
-  std::lognormal_distribution<double> latency_{std::log(80'000.0), 0.5};
-};
 
 std::vector<std::string> SplitComma(const std::string& text) {
   std::vector<std::string> out;
@@ -109,7 +82,7 @@ int main(int argc, char** argv) {
   const auto now = time_point_cast<milliseconds>(csoc::Clock::now());
   const auto start = now - days * 24h;
   const csoc::fleet::Retention retention;
-  ResultMaker maker;
+  csoc::bench::SyntheticResults maker;
   csoc::store::WriteBatch batch;
   uint64_t written = 0;
   auto flush = [&]() -> bool {
