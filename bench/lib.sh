@@ -7,10 +7,14 @@
 BUILD_DIR=${BUILD_DIR:-$ROOT/build/default}
 NGINX=/usr/sbin/nginx
 
-# Configures (once) and builds the given targets.
+# Configures (once, with the default preset when BUILD_DIR is its directory) and builds the given targets.
 bench_build() {
   if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSOC_BUILD_BENCH=ON
+    if [[ $BUILD_DIR == "$ROOT/build/default" ]]; then
+      (cd "$ROOT" && cmake --preset default)
+    else
+      cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSOC_BUILD_BENCH=ON
+    fi
   fi
   cmake --build "$BUILD_DIR" --target "$@" -j2
 }
@@ -33,8 +37,13 @@ stop_pid() {
   done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null || true
+  # Forgotten once reaped, so that the exit cleanup never signals a PID the system has reused.
+  local kept=() p
+  for p in "${BENCH_PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  BENCH_PIDS=("${kept[@]}")
 }
 bench_cleanup() {
+  local pid
   for pid in "${BENCH_PIDS[@]}"; do stop_pid "$pid"; done
   [[ ${KEEP_WORK:-0} == 1 ]] && echo "work directory kept: $WORK" || rm -rf "$WORK"
 }

@@ -11,10 +11,10 @@ PACKAGES=(
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libpq-dev
   libspdlog-dev libfmt-dev libcli11-dev libre2-dev libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nginx-light prometheus-blackbox-exporter chromium sqlite3 curl
+  chromium sqlite3 curl
 )
 if [[ ${1:-} == bench ]]; then
-  PACKAGES+=(prometheus jq bc iproute2)
+  PACKAGES+=(nginx-light prometheus-blackbox-exporter prometheus jq bc iproute2)
 fi
 
 missing=()
