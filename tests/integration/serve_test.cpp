@@ -83,6 +83,18 @@ TEST_F(ServeTest, ServesTheFleetReloadsAndSurvivesARestart) {
   EXPECT_NE(down.body.find("refused"), std::string::npos) << down.body;
   EXPECT_NE(down.body.find("503"), std::string::npos) << down.body;
 
+  // The slow commons' guppy answers after 1.5 s, past the 1 s timeout; the training commons'
+  // certificate expires in 5 days, inside its 14-day warning.
+  json guppy = GetJson("/api/v1/checks/gen3-staging-us/guppy/health");
+  EXPECT_EQ(guppy["state"], "down") << guppy.dump();
+  EXPECT_NE(guppy.dump().find("timed out after 1s"), std::string::npos) << guppy.dump();
+  json tls = GetJson("/api/v1/checks/gen3-training/certificate/tls");
+  EXPECT_EQ(tls["state"], "degraded") << tls.dump();
+  EXPECT_NE(tls.dump().find("certificate expires in"), std::string::npos) << tls.dump();
+  json services = GetJson("/api/v1/services?environment=gen3-prod-eu&health=down");
+  ASSERT_EQ(services["services"].size(), 1u) << services.dump();
+  EXPECT_EQ(services["services"][0]["name"], "fence");
+
   auto page = HttpGet(Url("/"));
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.headers["content-security-policy"].find("default-src 'none'"), std::string::npos);

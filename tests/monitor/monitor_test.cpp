@@ -113,6 +113,20 @@ TEST(Monitor, JudgesTheSimulatedFleetAndExplainsWhy) {
   }
   EXPECT_TRUE(saw_refused);
   EXPECT_TRUE(saw_503);
+  // Every environment is critical to its cluster: a cluster is as bad as its worst environment,
+  // the fleet as its worst cluster, and each says which child made it so.
+  Health worst_cluster = Health::kUp;
+  for (const ClusterView& cluster : snap->clusters) {
+    Health worst = Health::kUp;
+    for (size_t i : cluster.environments) worst = Worse(worst, snap->environments[i].health);
+    EXPECT_EQ(cluster.health, worst) << cluster.name;
+    if (cluster.health != Health::kUp) {
+      EXPECT_FALSE(cluster.reasons.empty()) << cluster.name;
+    }
+    worst_cluster = Worse(worst_cluster, cluster.health);
+  }
+  EXPECT_EQ(snap->FindCluster("cluster-west")->health, Health::kDown);  // the unreachable commons is there
+  EXPECT_EQ(snap->health, worst_cluster);
   EXPECT_NE(snap->health, Health::kUp);
   EXPECT_FALSE(snap->reasons.empty());
 
