@@ -82,11 +82,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
-  std::optional<std::vector<uint16_t>> ports = csoc::bench::ParsePorts(ports_text);
-  if (!ports) {
-    std::fprintf(stderr, "--ports: '%s' is not a comma-separated list of ports\n", ports_text.c_str());
-    return 2;
-  }
+  const std::vector<uint16_t> ports = csoc::bench::PortsFlag(ports_text);
   const auto interval = csoc::bench::DurationFlag("interval", interval_text);
   const auto duration = csoc::bench::DurationFlag("duration", duration_text);
   const auto warmup = warmup_text.empty() ? interval : csoc::bench::DurationFlag("warmup", warmup_text);
@@ -101,7 +97,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> probe_urls;
   probe_urls.reserve(n);
-  for (const std::string& target : csoc::bench::TargetUrls(host, *ports, n)) {
+  for (const std::string& target : csoc::bench::TargetUrls(host, ports, n)) {
     char* escaped = curl_easy_escape(nullptr, target.c_str(), static_cast<int>(target.size()));
     probe_urls.push_back(blackbox + "/probe?module=" + module + "&target=" + escaped);
     curl_free(escaped);

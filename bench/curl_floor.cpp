@@ -39,16 +39,12 @@ int main(int argc, char** argv) {
   const auto duration = csoc::bench::DurationFlag("duration", duration_text);
   const double rate = static_cast<double>(n) * 1000.0 / static_cast<double>(interval.count());
   const auto count = static_cast<size_t>(rate * static_cast<double>(duration.count()) / 1000.0);
-  std::optional<std::vector<uint16_t>> ports = csoc::bench::ParsePorts(ports_text);
-  if (!ports) {
-    std::fprintf(stderr, "--ports: '%s' is not a comma-separated list of ports\n", ports_text.c_str());
-    return 2;
-  }
+  const std::vector<uint16_t> ports = csoc::bench::PortsFlag(ports_text);
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     std::fprintf(stderr, "curl_global_init failed\n");
     return 1;
   }
-  const std::vector<std::string> urls = csoc::bench::TargetUrls(host, *ports, n);
+  const std::vector<std::string> urls = csoc::bench::TargetUrls(host, ports, n);
   CURL* easy = curl_easy_init();
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, Discard);
   curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);

@@ -41,6 +41,16 @@ inline std::optional<std::vector<uint16_t>> ParsePorts(std::string_view text) {
   return ports;
 }
 
+// The --ports flag: exits with a message when it is not a comma-separated list of ports.
+inline std::vector<uint16_t> PortsFlag(const std::string& text) {
+  std::optional<std::vector<uint16_t>> ports = ParsePorts(text);
+  if (!ports) {
+    std::fprintf(stderr, "--ports: '%s' is not a comma-separated list of ports\n", text.c_str());
+    std::exit(2);
+  }
+  return *ports;
+}
+
 // Target i is http://host:ports[i % ports.size()]/t/i. Spreading the targets over several nginx
 // ports multiplies the loopback 4-tuples, so fresh connections at ~1,000/s do not run out of
 // ephemeral ports while earlier ones sit in TIME_WAIT.

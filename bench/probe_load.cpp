@@ -77,11 +77,7 @@ int main(int argc, char** argv) {
                "let HTTP probes reuse connections (csoc's default and the blackbox exporter's: fresh ones)");
   CLI11_PARSE(app, argc, argv);
 
-  std::optional<std::vector<uint16_t>> ports = csoc::bench::ParsePorts(ports_text);
-  if (!ports) {
-    std::fprintf(stderr, "--ports: '%s' is not a comma-separated list of ports\n", ports_text.c_str());
-    return 2;
-  }
+  const std::vector<uint16_t> ports = csoc::bench::PortsFlag(ports_text);
   const auto interval = csoc::bench::DurationFlag("interval", interval_text);
   const auto timeout = csoc::bench::DurationFlag("timeout", timeout_text);
   const auto duration = csoc::bench::DurationFlag("duration", duration_text);
@@ -108,7 +104,7 @@ int main(int argc, char** argv) {
         }
       },
       &metrics);
-  scheduler.SetChecks(MakeChecks(csoc::bench::TargetUrls(host, *ports, n), interval, timeout));
+  scheduler.SetChecks(MakeChecks(csoc::bench::TargetUrls(host, ports, n), interval, timeout));
   std::fprintf(stderr, "probe_load: %zu checks every %.1fs%s; warm-up %.1fs, then measuring %.1fs\n", n,
                interval.count() / 1e3, prober_options.reuse_connections ? ", reusing connections" : "",
                warmup.count() / 1e3, duration.count() / 1e3);
