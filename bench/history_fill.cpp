@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "load_common.h"
-#include "synthetic_results.h"
 #include "store/store.h"
+#include "synthetic_results.h"
 
 namespace {
 
@@ -40,8 +40,8 @@ std::vector<std::string> SplitComma(const std::string& text) {
 void WriteOpenMetrics(std::ofstream& out, const std::vector<ResultRecord>& results) {
   for (const ResultRecord& r : results) {
     double seconds = std::chrono::duration<double>(r.at.time_since_epoch()).count();
-    out << "probe_success{check=\"" << r.check_id << "\"} " << (r.verdict == Health::kDown ? 0 : 1) << ' '
-        << std::fixed << seconds << '\n';
+    out << "probe_success{check=\"" << r.check_id << "\"} " << (r.verdict == Health::kDown ? 0 : 1) << ' ' << std::fixed
+        << seconds << '\n';
     out << "probe_duration_seconds{check=\"" << r.check_id << "\"} " << static_cast<double>(r.latency_us) / 1e6 << ' '
         << seconds << '\n';
   }

@@ -158,9 +158,10 @@ void MeasureWrite() {
     }
     auto start = SteadyClock::now();
     OrDie(store->Compact(At((minute + 1) * kMinute + 5 * kSecond), {}), "compact");
-    std::printf("write: minute %d: %d batches of 2,000 results, %.1f ms each on average; Compact of 60,000 results: "
-                "%.0f ms\n",
-                minute, batches, write_seconds * 1000 / batches, SecondsSince(start) * 1000);
+    std::printf(
+        "write: minute %d: %d batches of 2,000 results, %.1f ms each on average; Compact of 60,000 results: "
+        "%.0f ms\n",
+        minute, batches, write_seconds * 1000 / batches, SecondsSince(start) * 1000);
   }
 }
 

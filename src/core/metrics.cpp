@@ -66,10 +66,14 @@ namespace {
 std::string EscapeLabelValue(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -115,7 +119,8 @@ std::string MetricsRegistry::RenderPrometheus() const {
       out += fmt::format("{}_count{} {}\n", name, RenderLabels(labels), s.count);
     }
     if (f.gauge) {
-      for (const auto& [labels, v] : f.gauge()) out += fmt::format("{}{} {}\n", name, RenderLabels(labels), FormatValue(v));
+      for (const auto& [labels, v] : f.gauge())
+        out += fmt::format("{}{} {}\n", name, RenderLabels(labels), FormatValue(v));
     }
   }
   return out;

@@ -8,9 +8,7 @@
 
 namespace csoc {
 
-int64_t ToUnixMillis(TimePoint t) {
-  return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count();
-}
+int64_t ToUnixMillis(TimePoint t) { return std::chrono::duration_cast<Millis>(t.time_since_epoch()).count(); }
 
 TimePoint FromUnixMillis(int64_t ms) { return TimePoint(std::chrono::duration_cast<Clock::duration>(Millis(ms))); }
 

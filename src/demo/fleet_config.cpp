@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -139,8 +138,8 @@ Status Simulator::WriteFleetConfig(const std::filesystem::path& dir, const std::
   if (tls_endpoint().empty()) return Status::InvalidArgument("the simulator has no ports yet: call Start() first");
   // The configuration's own lower bound on intervals (docs/configuration.md).
   if (probe_interval < std::chrono::milliseconds(100)) {
-    return Status::InvalidArgument(
-        fmt::format("probe interval {} is shorter than 100ms, the shortest a check may have", FormatDuration(probe_interval)));
+    return Status::InvalidArgument(fmt::format("probe interval {} is shorter than 100ms, the shortest a check may have",
+                                               FormatDuration(probe_interval)));
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

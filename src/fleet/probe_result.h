@@ -31,7 +31,7 @@ struct ProbeResult {
   // TLS (TLS checks, and HTTPS checks when the certificate could be read)
   std::optional<int> cert_days_left;  // whole days until notAfter of the leaf; negative once expired
   std::optional<bool> cert_chain_valid;
-  std::string cert_error;   // why the chain did not verify, when it did not
+  std::string cert_error;  // why the chain did not verify, when it did not
   std::string cert_subject;
   std::optional<TimePoint> cert_not_after;
 

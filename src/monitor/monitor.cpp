@@ -75,10 +75,14 @@ const std::deque<Evidence>& RecentEvidence::Empty() {
 }
 
 std::string EvidenceToJson(const Evidence& e) {
-  json j = {{"at", FormatIso8601(e.at)},         {"verdict", HealthName(e.verdict)},
-            {"latency_ms", e.latency_us / 1000.0}, {"status_code", e.status_code},
-            {"error", e.error},                    {"reasons", e.reasons},
-            {"body_excerpt", e.body_excerpt},      {"addresses", e.addresses}};
+  json j = {{"at", FormatIso8601(e.at)},
+            {"verdict", HealthName(e.verdict)},
+            {"latency_ms", e.latency_us / 1000.0},
+            {"status_code", e.status_code},
+            {"error", e.error},
+            {"reasons", e.reasons},
+            {"body_excerpt", e.body_excerpt},
+            {"addresses", e.addresses}};
   j["cert_days_left"] = e.cert_days_left ? json(*e.cert_days_left) : json(nullptr);
   // Bodies are arbitrary bytes; replace invalid UTF-8 rather than fail.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -99,14 +103,15 @@ bool EvidenceFromJson(const std::string& text, Evidence* out) {
   e.reasons = j.value("reasons", std::vector<std::string>{});
   e.body_excerpt = j.value("body_excerpt", "");
   e.addresses = j.value("addresses", std::vector<std::string>{});
-  if (j.contains("cert_days_left") && j["cert_days_left"].is_number_integer()) e.cert_days_left = j["cert_days_left"].get<int>();
+  if (j.contains("cert_days_left") && j["cert_days_left"].is_number_integer())
+    e.cert_days_left = j["cert_days_left"].get<int>();
   *out = std::move(e);
   return true;
 }
 
 std::string StateEventToJson(const StateEvent& e) {
-  json j = {{"sequence", e.sequence}, {"at", FormatIso8601(e.at)},  {"kind", e.kind},      {"id", e.id},
-            {"from", HealthName(e.from)}, {"to", HealthName(e.to)}, {"reasons", e.reasons}};
+  json j = {{"sequence", e.sequence},     {"at", FormatIso8601(e.at)}, {"kind", e.kind},      {"id", e.id},
+            {"from", HealthName(e.from)}, {"to", HealthName(e.to)},    {"reasons", e.reasons}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -361,7 +366,7 @@ class Monitor::Impl {
           // The latest evidence explains the state best while it agrees with it (a down check
           // may fail for a new reason); otherwise the verdict that set the state does.
           cv.reasons = !st.recent.empty() && st.recent.front().verdict == cv.state ? st.recent.front().reasons
-                                                                                     : st.machine.reasons();
+                                                                                   : st.machine.reasons();
           cv.recent = st.recent;
           check_children.push_back({c.name, cv.state, c.critical, cv.reasons});
           sv.checks.push_back(snap->checks.size());

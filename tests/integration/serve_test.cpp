@@ -26,8 +26,9 @@ class ServeTest : public ::testing::Test {
   void SetUp() override {
     config_dir_ = dir_.path() / "fleet";
     simulator_ = std::make_unique<Process>(
-        std::vector<std::string>{CSOC_BINARY, "simulate", "--base-port", "0", "--flap-period", "3s", "--probe-interval", "1s", "--write-config",
-                                 config_dir_.string(), "--data-dir", (dir_.path() / "data").string()},
+        std::vector<std::string>{CSOC_BINARY, "simulate", "--base-port", "0", "--flap-period", "3s", "--probe-interval",
+                                 "1s", "--write-config", config_dir_.string(), "--data-dir",
+                                 (dir_.path() / "data").string()},
         dir_.path() / "simulator.log");
     ASSERT_TRUE(WaitFor([&] { return simulator_->Log().find("fleet config written") != std::string::npos; }, 20s))
         << simulator_->Log();
@@ -35,10 +36,9 @@ class ServeTest : public ::testing::Test {
 
   void StartServer() {
     port_ = testing::FreePort();
-    server_ = std::make_unique<Process>(
-        std::vector<std::string>{CSOC_BINARY, "serve", "--config", config_dir_.string(), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_)},
-        dir_.path() / "serve.log");
+    server_ = std::make_unique<Process>(std::vector<std::string>{CSOC_BINARY, "serve", "--config", config_dir_.string(),
+                                                                 "--listen", "127.0.0.1:" + std::to_string(port_)},
+                                        dir_.path() / "serve.log");
     ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/readyz")).status == 200; }, 20s)) << server_->Log();
   }
 
@@ -63,7 +63,8 @@ TEST_F(ServeTest, ServesTheFleetReloadsAndSurvivesARestart) {
   StartServer();
   // Every environment of the simulated fleet is listed, and within a few probe rounds the
   // unreachable one is reported with its evidence.
-  ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/api/v1/checks?state=unknown")).body.find("\"id\"") == std::string::npos; }, 30s))
+  ASSERT_TRUE(WaitFor(
+      [&] { return HttpGet(Url("/api/v1/checks?state=unknown")).body.find("\"id\"") == std::string::npos; }, 30s))
       << HttpGet(Url("/api/v1/checks?state=unknown")).body;
   json envs = GetJson("/api/v1/environments");
   std::string envs_text = envs.dump();
@@ -119,8 +120,12 @@ TEST_F(ServeTest, ServesTheFleetReloadsAndSurvivesARestart) {
   std::string good_settings = ReadFile(config_dir_ / "settings.yaml");
   WriteFile(config_dir_ / "broken.yaml", "environments:\n  - name: broken\n    clustr: x\n");
   kill(server_->pid(), SIGHUP);
-  ASSERT_TRUE(WaitFor([&] { return server_->Log().find("reload") != std::string::npos &&
-                                   server_->Log().find("rejected") != std::string::npos; }, 10s))
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return server_->Log().find("reload") != std::string::npos &&
+               server_->Log().find("rejected") != std::string::npos;
+      },
+      10s))
       << server_->Log();
   EXPECT_NE(server_->Log().find("broken.yaml:3:5"), std::string::npos) << server_->Log();
   EXPECT_EQ(HttpGet(Url("/api/v1/environments/broken")).status, 404);
@@ -129,10 +134,13 @@ TEST_F(ServeTest, ServesTheFleetReloadsAndSurvivesARestart) {
   // A valid change is picked up from the file alone (no signal): a new environment appears.
   WriteFile(config_dir_ / "broken.yaml",
             "environments:\n  - name: added-later\n    cluster: cluster-new\n    services:\n      - name: web\n"
-            "        checks:\n          - name: root\n            url: " + Url("/healthz") + "\n");
+            "        checks:\n          - name: root\n            url: " +
+                Url("/healthz") + "\n");
   ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/api/v1/environments/added-later")).status == 200; }, 15s))
       << server_->Log();
-  ASSERT_TRUE(WaitFor([&] { return HttpGet(Url("/api/v1/checks/added-later/web/root")).body.find("\"up\"") != std::string::npos; }, 15s))
+  ASSERT_TRUE(WaitFor(
+      [&] { return HttpGet(Url("/api/v1/checks/added-later/web/root")).body.find("\"up\"") != std::string::npos; },
+      15s))
       << HttpGet(Url("/api/v1/checks/added-later/web/root")).body;
 
   // SIGTERM stops cleanly; a restart keeps the events and the states.
@@ -186,8 +194,7 @@ TEST(CheckConfig, ListsEveryErrorWithItsPosition) {
 TEST(CheckConfig, AcceptsTheExampleFleet) {
   TempDir dir;
   const std::string example = std::string(CSOC_SOURCE_DIR) + "/examples/fleet";
-  Process p({CSOC_BINARY, "check-config", example}, dir.path() / "out.log",
-            {{"PLATFORM_API_TOKEN", "example-token"}});
+  Process p({CSOC_BINARY, "check-config", example}, dir.path() / "out.log", {{"PLATFORM_API_TOKEN", "example-token"}});
   EXPECT_EQ(p.Wait(10s), 0) << p.Log();
   EXPECT_NE(p.Log().find(": ok"), std::string::npos) << p.Log();
   EXPECT_EQ(p.Log().find("example-token"), std::string::npos) << "a secret reached the output: " << p.Log();

@@ -95,7 +95,7 @@ TEST(Monitor, JudgesTheSimulatedFleetAndExplainsWhy) {
     ASSERT_NE(env, nullptr) << commons.name;
     SCOPED_TRACE(commons.name + " (" + commons.behaviour + "): " + Joined(env->reasons));
     if (commons.behaviour.starts_with("flapping")) continue;  // may be up right now; its transitions are checked below
-    if (commons.behaviour == "healthy") {  // the commons carrying the TLS check says more
+    if (commons.behaviour == "healthy") {                     // the commons carrying the TLS check says more
       EXPECT_EQ(env->health, Health::kUp);
       EXPECT_TRUE(env->reasons.empty());
     } else {
