@@ -45,25 +45,6 @@ std::string Header(const ProbeResult& r, const std::string& name) {
 
 class HttpProbeTest : public ::testing::Test {
  protected:
-  // Runs one probe on a fresh loop and returns its only result.
-  ProbeResult RunOne(const fleet::Check& check, ProberOptions options = {}) {
-    asio::io_context io;
-    Prober prober(io, options);
-    int calls = 0;
-    ProbeResult result;
-    prober.Run(check, [&](ProbeResult r) {
-      ++calls;
-      result = std::move(r);
-    });
-    EXPECT_EQ(calls, 0) << "the callback must not run inside Run";
-    EXPECT_EQ(prober.in_flight(), 1u);
-    EXPECT_TRUE(RunUntil(io, [&] { return calls > 0; }));
-    RunFor(io, 20ms);
-    EXPECT_EQ(calls, 1);
-    EXPECT_EQ(prober.in_flight(), 0u);
-    return result;
-  }
-
   TestHttpServer server_{Route};
 };
 
@@ -298,20 +279,6 @@ class HttpsProbeTest : public ::testing::Test {
             MakeCertificate("localhost", nullptr, false, std::chrono::hours(24 * 5 + 1), "DNS:localhost,IP:127.0.0.1")),
         ca_file_(dir_.path() / "ca.pem") {
     csoc::testing::WriteFile(ca_file_, ca_.CertPem());
-  }
-
-  ProbeResult RunOne(const fleet::Check& check) {
-    asio::io_context io;
-    Prober prober(io);
-    int calls = 0;
-    ProbeResult result;
-    prober.Run(check, [&](ProbeResult r) {
-      ++calls;
-      result = std::move(r);
-    });
-    EXPECT_TRUE(RunUntil(io, [&] { return calls > 0; }));
-    EXPECT_EQ(calls, 1);
-    return result;
   }
 
   static fleet::Check Https(const std::string& url, bool verify, const std::string& ca_file = "") {

@@ -17,23 +17,6 @@ using fleet::ProbeResult;
 
 Reply Hello(const http::request<http::string_body>&) { return TextReply(200, "hello"); }
 
-ProbeResult RunOne(const fleet::Check& check) {
-  asio::io_context io;
-  Prober prober(io);
-  int calls = 0;
-  ProbeResult result;
-  prober.Run(check, [&](ProbeResult r) {
-    ++calls;
-    result = std::move(r);
-  });
-  EXPECT_EQ(calls, 0) << "the callback must not run inside Run";
-  EXPECT_TRUE(RunUntil(io, [&] { return calls > 0; }));
-  RunFor(io, 20ms);
-  EXPECT_EQ(calls, 1);
-  EXPECT_EQ(prober.in_flight(), 0u);
-  return result;
-}
-
 // --- TCP ------------------------------------------------------------------------------------
 
 TEST(TcpProbeTest, Connects) {

@@ -37,6 +37,7 @@
 
 #include "fleet/model.h"
 #include "fleet/probe_result.h"
+#include "probe/prober.h"
 #include "support/support.h"
 
 namespace csoc::probe::testing {
@@ -480,6 +481,27 @@ inline void RunFor(asio::io_context& io, std::chrono::milliseconds d) {
     if (io.stopped()) io.restart();
     io.run_one_until(end);
   }
+}
+
+// Runs one probe of `check` on a fresh loop and returns its only result, checking the Prober's
+// contract on the way: the callback never runs inside Run, runs exactly once, and nothing stays in
+// flight after it.
+inline fleet::ProbeResult RunOne(const fleet::Check& check, ProberOptions options = {}) {
+  asio::io_context io;
+  Prober prober(io, options);
+  int calls = 0;
+  fleet::ProbeResult result;
+  prober.Run(check, [&](fleet::ProbeResult r) {
+    ++calls;
+    result = std::move(r);
+  });
+  EXPECT_EQ(calls, 0) << "the callback must not run inside Run";
+  EXPECT_EQ(prober.in_flight(), 1u);
+  EXPECT_TRUE(RunUntil(io, [&] { return calls > 0; }));
+  RunFor(io, std::chrono::milliseconds(20));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(prober.in_flight(), 0u);
+  return result;
 }
 
 }  // namespace csoc::probe::testing
