@@ -1,4 +1,5 @@
 // csoc: parse the command line, wire the areas together, run.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -12,11 +13,13 @@
 #include <optional>
 #include <thread>
 
+#include "auth/tokens.h"
 #include "config/config.h"
 #include "core/metrics.h"
 #include "core/time.h"
 #include "demo/simulator.h"
 #include "monitor/monitor.h"
+#include "statuspage/status_page.h"
 #include "store/store.h"
 #include "store/writer.h"
 #include "web/server.h"
@@ -104,6 +107,18 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     return 1;
   }
 
+  // The web thread's own connections: the status page and the tokens that guard every write.
+  std::unique_ptr<auth::TokenStore> tokens;
+  std::unique_ptr<statuspage::StatusPageStore> status_store;
+  std::unique_ptr<statuspage::StatusPage> status_page;
+  s = auth::OpenSqliteTokenStore(db_path, &tokens);
+  if (s.ok()) s = statuspage::OpenSqliteStatusPageStore(db_path, &status_store);
+  if (s.ok()) s = statuspage::StatusPage::Open(std::move(status_store), statuspage::Defaults{}, &status_page);
+  if (!s.ok()) {
+    spdlog::error("cannot open the status page and token tables in {}: {}", db_path.string(), s.ToString());
+    return 1;
+  }
+
   MetricsRegistry metrics;
   monitor::Monitor* monitor_ptr = nullptr;
   {
@@ -126,7 +141,12 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     deps.store = read_store.get();
     deps.metrics = &metrics;
     deps.ready = [monitor_ptr] { return monitor_ptr->Snapshot() != nullptr; };
-    web::Server server(web_io, web::ServerOptions{settings.listen, settings.title}, deps);
+    deps.status_page = status_page.get();
+    deps.tokens = tokens.get();
+    web::ServerOptions server_options;
+    server_options.listen = settings.listen;
+    server_options.title = settings.title;
+    web::Server server(web_io, server_options, deps);
     s = server.Start();
     if (!s.ok()) {
       spdlog::error("{}", s.ToString());
@@ -215,6 +235,85 @@ std::optional<Millis> PositiveDurationFlag(const char* flag, const std::string& 
   if (auto d = ParseDuration(text); d && d->count() > 0) return d;
   std::cerr << flag << ": expected a positive duration like 20s or 500ms, got '" << text << "'\n";
   return std::nullopt;
+}
+
+// Where the `token` commands find the database: --data-dir, or settings.data_dir of --config.
+std::optional<fs::path> DatabaseFor(const std::string& data_dir, const std::string& config_path) {
+  if (!data_dir.empty()) return fs::path(data_dir) / "csoc.db";
+  if (config_path.empty()) {
+    std::cerr << "say where csoc keeps its data: --data-dir DIR, or --config FLEET to use its settings.data_dir\n";
+    return std::nullopt;
+  }
+  config::LoadResult r = config::LoadFleet(config_path);
+  if (!r.errors.empty()) {
+    PrintErrors(r);
+    return std::nullopt;
+  }
+  return fs::path(r.fleet->settings.data_dir) / "csoc.db";
+}
+
+struct TokenArgs {
+  std::string data_dir, config_path, name, expires;
+  std::vector<std::string> scopes;
+};
+
+int TokenCommand(const std::string& action, const TokenArgs& args) {
+  std::optional<fs::path> db = DatabaseFor(args.data_dir, args.config_path);
+  if (!db) return 2;
+  std::unique_ptr<auth::TokenStore> tokens;
+  Status s = auth::OpenSqliteTokenStore(*db, &tokens);
+  if (!s.ok()) {
+    std::cerr << "cannot open the token table in " << db->string() << ": " << s.ToString() << "\n";
+    return 1;
+  }
+  TimePoint now = Clock::now();
+  if (action == "create") {
+    std::optional<TimePoint> expires;
+    if (!args.expires.empty()) {
+      std::optional<Millis> d = PositiveDurationFlag("--expires", args.expires);
+      if (!d) return 2;
+      expires = now + *d;
+    }
+    std::string secret;
+    s = tokens->Create(args.name, args.scopes, expires, now, &secret);
+    if (!s.ok()) {
+      std::cerr << "token not created: " << s.message() << "\n";
+      return s.code() == Status::Code::kInvalidArgument ? 2 : 1;
+    }
+    std::cerr << "created token '" << args.name << "'"
+              << (expires ? " (expires " + FormatIso8601(*expires) + ")" : std::string(" (does not expire)"))
+              << "; it is shown only now, store it safely:\n";
+    std::cout << secret << "\n";
+    return 0;
+  }
+  if (action == "revoke") {
+    s = tokens->Revoke(args.name, now);
+    if (!s.ok()) {
+      std::cerr << "token not revoked: " << s.message() << "\n";
+      return s.code() == Status::Code::kNotFound ? 2 : 1;
+    }
+    std::cout << "revoked token '" << args.name << "'\n";
+    return 0;
+  }
+  std::vector<auth::TokenInfo> list;
+  s = tokens->List(&list);
+  if (!s.ok()) {
+    std::cerr << "cannot list tokens: " << s.ToString() << "\n";
+    return 1;
+  }
+  if (list.empty()) {
+    std::cout << "no tokens; create one with: csoc token create --name NAME --scope status:write\n";
+    return 0;
+  }
+  std::cout << fmt::format("{:<24} {:<22} {:<10} {:<25} {:<25}\n", "NAME", "SCOPES", "STATE", "CREATED", "EXPIRES");
+  for (const auto& t : list) {
+    std::string scopes;
+    for (const auto& sc : t.scopes) scopes += (scopes.empty() ? "" : ",") + sc;
+    std::string state = t.revoked ? "revoked" : (t.expires && *t.expires <= now) ? "expired" : "active";
+    std::cout << fmt::format("{:<24} {:<22} {:<10} {:<25} {:<25}\n", t.name, scopes, state, FormatIso8601(t.created),
+                             t.expires ? FormatIso8601(*t.expires) : "never");
+  }
+  return 0;
 }
 
 int Simulate(uint16_t base_port, const std::string& flap_period, const std::string& probe_interval,
@@ -317,10 +416,30 @@ int main(int argc, char** argv) {
   demo->add_option("-d,--data-dir", demo_data, "Where the demo keeps its config and history");
   demo->add_option("--base-port", demo_base_port, "First port of the simulated services (0: free ports)");
 
+  TokenArgs token_args;
+  auto* token = app.add_subcommand("token", "Create, list and revoke API tokens (writes need one)");
+  token->require_subcommand(1);
+  for (auto* cmd : {token->add_subcommand("create", "Create a token and print it once"),
+                    token->add_subcommand("list", "List tokens (never their secrets)"),
+                    token->add_subcommand("revoke", "Revoke a token by name")}) {
+    cmd->add_option("-d,--data-dir", token_args.data_dir, "csoc's data directory (where csoc.db is)");
+    cmd->add_option("-c,--config", token_args.config_path, "A fleet config whose settings.data_dir to use");
+    if (cmd->get_name() != "list") cmd->add_option("--name", token_args.name, "The token's name")->required();
+    if (cmd->get_name() == "create") {
+      cmd->add_option("--scope", token_args.scopes, "A scope: status:write or admin (repeatable)")->required();
+      cmd->add_option("--expires", token_args.expires, "Lifetime, e.g. 90d or 12h (default: never expires)");
+    }
+  }
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
 
   if (*check) return CheckConfig(check_path);
+  if (*token) {
+    for (const char* action : {"create", "list", "revoke"}) {
+      if (*token->get_subcommand(action)) return TokenCommand(action, token_args);
+    }
+  }
   if (*simulate) return Simulate(base_port, flap_period, probe_interval, write_config, sim_data_dir);
   if (*demo) return Demo(demo_listen, demo_data, demo_base_port);
   asio::io_context main_io;

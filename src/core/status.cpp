@@ -7,6 +7,7 @@ std::string Status::ToString() const {
     case Code::kOk: return "ok";
     case Code::kInvalidArgument: return "invalid argument: " + message_;
     case Code::kNotFound: return "not found: " + message_;
+    case Code::kConflict: return "conflict: " + message_;
     case Code::kIOError: return "I/O error: " + message_;
     case Code::kCorruption: return "corruption: " + message_;
     case Code::kUnavailable: return "unavailable: " + message_;

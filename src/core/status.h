@@ -11,12 +11,15 @@ namespace csoc {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kNotFound, kIOError, kCorruption, kUnavailable, kInternal };
+  // kConflict: the request is well formed but clashes with what exists (a duplicate name, removing
+  // something still in use).
+  enum class Code { kOk, kInvalidArgument, kNotFound, kConflict, kIOError, kCorruption, kUnavailable, kInternal };
 
   Status() = default;
   static Status Ok() { return Status(); }
   static Status InvalidArgument(std::string msg) { return Status(Code::kInvalidArgument, std::move(msg)); }
   static Status NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
+  static Status Conflict(std::string msg) { return Status(Code::kConflict, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
   static Status Unavailable(std::string msg) { return Status(Code::kUnavailable, std::move(msg)); }
@@ -35,3 +38,10 @@ class Status {
 };
 
 }  // namespace csoc
+
+// Returns the Status of `expr` from the enclosing function when it is not ok.
+#define CSOC_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::csoc::Status csoc_status_ = (expr);        \
+    if (!csoc_status_.ok()) return csoc_status_; \
+  } while (0)

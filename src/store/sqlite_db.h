@@ -1,5 +1,6 @@
-// Internal to store/: thin RAII wrappers over the SQLite3 C API and the mapping of SQLite errors to
-// Status. Not a general database layer; it offers just what the SQLite store needs.
+// Thin RAII wrappers over the SQLite3 C API and the mapping of SQLite errors to Status, used by the
+// history store and by the capability stores that share its database (store/sqlite_area.h). Not a
+// general database layer; it offers just what those stores need.
 //
 // Threading: a Db and its statements are used by one thread at a time.
 #pragma once

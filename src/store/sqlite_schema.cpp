@@ -5,6 +5,8 @@
 #include <array>
 #include <string_view>
 
+#include "store/sqlite_area.h"
+
 namespace csoc::store::sqlite {
 
 namespace {
@@ -142,6 +144,82 @@ Status Migrate(Db* db, int target_version) {
     CSOC_STORE_RETURN_IF_ERROR(db->Exec(kMigrations[version], doing));
     CSOC_STORE_RETURN_IF_ERROR(db->Exec(
         fmt::format("PRAGMA user_version = {}; PRAGMA application_id = {}", version + 1, kApplicationId), doing));
+    CSOC_STORE_RETURN_IF_ERROR(tx.Commit(doing));
+  }
+}
+
+}  // namespace csoc::store::sqlite
+
+namespace csoc::store::sqlite {
+
+Status OpenConnection(const std::filesystem::path& path, Db* db) {
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return Status::IOError(fmt::format("creating the directory {} for the database {}: {}",
+                                         path.parent_path().string(), path.string(), ec.message()));
+    }
+  }
+  CSOC_STORE_RETURN_IF_ERROR(db->Open(path));
+  // Several threads hold their own connections; a short wait for another's lock is normal, a long
+  // one means something is stuck and becomes an error.
+  sqlite3_busy_timeout(db->get(), 5000);
+
+  Stmt journal;
+  CSOC_STORE_RETURN_IF_ERROR(db->Prepare("PRAGMA journal_mode = WAL", &journal));
+  bool row = false;
+  CSOC_STORE_RETURN_IF_ERROR(db->Step(journal, &row, "switching to WAL journal mode"));
+  std::string mode = row ? std::string(journal.Text(0)) : "";
+  journal.Reset();
+  if (mode != "wal") {
+    return Status::IOError(fmt::format(
+        "{}: could not switch to WAL journal mode (it stays in \"{}\" mode); WAL lets the web server read while "
+        "results are written, and needs a local file system that supports shared memory",
+        db->path(), mode));
+  }
+  // NORMAL in WAL mode: a commit survives a crash of csoc; after a power loss the last commits may
+  // roll back, which for monitoring history is the right price for not syncing every batch.
+  CSOC_STORE_RETURN_IF_ERROR(
+      db->Exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864; "
+               "PRAGMA cache_size = -32768",
+               "configuring the connection"));
+  return Migrate(db, CurrentSchemaVersion());
+}
+
+Status MigrateArea(Db* db, std::string_view area, std::span<const std::string_view> migrations) {
+  CSOC_STORE_RETURN_IF_ERROR(db->Exec(
+      "CREATE TABLE IF NOT EXISTS area_migrations(area TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID",
+      "creating the table of area migrations"));
+  Stmt read;
+  CSOC_STORE_RETURN_IF_ERROR(db->Prepare("SELECT version FROM area_migrations WHERE area = ?1", &read));
+  Stmt write;
+  CSOC_STORE_RETURN_IF_ERROR(db->Prepare(
+      "INSERT INTO area_migrations(area, version) VALUES(?1, ?2) ON CONFLICT(area) DO UPDATE SET version = ?2",
+      &write));
+  for (;;) {
+    Transaction tx(db);
+    CSOC_STORE_RETURN_IF_ERROR(tx.BeginWrite(fmt::format("a schema migration of {}", area)));
+    int64_t version = 0;
+    {
+      ScopedReset reset(&read);
+      read.BindText(1, area);
+      bool row = false;
+      CSOC_STORE_RETURN_IF_ERROR(db->Step(read, &row, fmt::format("reading the schema version of {}", area)));
+      if (row) version = read.Int(0);
+    }
+    if (version > static_cast<int64_t>(migrations.size())) {
+      return Status::InvalidArgument(fmt::format(
+          "database {} has version {} of the {} tables, newer than version {} that this csoc understands; it was "
+          "written by a newer csoc: run that version, or restore a backup made before the upgrade",
+          db->path(), version, area, migrations.size()));
+    }
+    if (version == static_cast<int64_t>(migrations.size())) return tx.Commit("the schema version check");
+    std::string doing = fmt::format("migrating the {} tables from version {} to {}", area, version, version + 1);
+    CSOC_STORE_RETURN_IF_ERROR(db->Exec(migrations[version], doing));
+    write.BindText(1, area);
+    write.Bind(2, version + 1);
+    CSOC_STORE_RETURN_IF_ERROR(db->StepDone(write, doing));
     CSOC_STORE_RETURN_IF_ERROR(tx.Commit(doing));
   }
 }

@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "store/latency_histogram.h"
+#include "store/sqlite_area.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
 #include "store/store.h"
@@ -182,41 +183,10 @@ class SqliteStore final : public Store {
 
 Status SqliteStore::Init(const std::filesystem::path& path) {
   path_ = path;
-  if (path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) {
-      return Status::IOError(fmt::format("creating the directory {} for the database {}: {}",
-                                         path.parent_path().string(), path.string(), ec.message()));
-    }
-  }
-  CSOC_STORE_RETURN_IF_ERROR(db_.Open(path));
-  // The writer and the web server hold separate connections; a short wait for the other's lock is
-  // normal, a long one means something is stuck and becomes an error.
-  sqlite3_busy_timeout(db_.get(), 5000);
-
-  Stmt journal;
-  CSOC_STORE_RETURN_IF_ERROR(db_.Prepare("PRAGMA journal_mode = WAL", &journal));
-  bool row = false;
-  CSOC_STORE_RETURN_IF_ERROR(db_.Step(journal, &row, "switching to WAL journal mode"));
-  std::string mode = row ? std::string(journal.Text(0)) : "";
-  journal.Reset();
-  if (mode != "wal") {
-    return Status::IOError(fmt::format(
-        "{}: could not switch to WAL journal mode (it stays in \"{}\" mode); WAL lets the web server read while "
-        "results are written, and needs a local file system that supports shared memory",
-        db_.path(), mode));
-  }
-  // NORMAL in WAL mode: a commit survives a crash of csoc; after a power loss the last commits may
-  // roll back, which for monitoring history is the right price for not syncing every batch.
-  CSOC_STORE_RETURN_IF_ERROR(
-      db_.Exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864; "
-               "PRAGMA cache_size = -32768",
-               "configuring the connection"));
+  CSOC_STORE_RETURN_IF_ERROR(sqlite::OpenConnection(path, &db_));
   int rc = sqlite3_create_function_v2(db_.get(), "csoc_latency_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                                       LatencyMergeFunction, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return db_.Fail(rc, "registering csoc_latency_merge");
-  CSOC_STORE_RETURN_IF_ERROR(sqlite::Migrate(&db_, sqlite::CurrentSchemaVersion()));
   return PrepareStatements();
 }
 

@@ -8,6 +8,7 @@
 #include "web/assets.h"
 #include "web/charts.h"
 #include "web/params.h"
+#include "web/router.h"
 #include "web/text.h"
 #include "web/views.h"
 
@@ -98,6 +99,13 @@ Status QueryCheckEvents(store::Store& store, store::EventQuery query, const std:
 
 }  // namespace
 
+const std::string* Request::Header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (n == name) return &v;
+  }
+  return nullptr;
+}
+
 const std::string* Response::Header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
     if (n == name) return &v;
@@ -117,8 +125,13 @@ const std::vector<std::pair<std::string, std::string>>& SecurityHeaders() {
 }
 
 Handler::Handler(std::string title, LiveSource* live, store::Store* store, MetricsRegistry* metrics,
-                 std::function<bool()> ready)
-    : title_(std::move(title)), live_(live), store_(store), metrics_(metrics), ready_(std::move(ready)) {
+                 std::function<bool()> ready, const Router* router)
+    : title_(std::move(title)),
+      live_(live),
+      store_(store),
+      metrics_(metrics),
+      ready_(std::move(ready)),
+      router_(router) {
   for (const auto& a : Assets()) {
     Asset asset;
     asset.data = std::string(a.data);
@@ -174,8 +187,7 @@ class Handler::Call {
   bool MethodAllowed() const { return req_.method == "GET" || req_.method == "HEAD"; }
 
   Response MethodNotAllowed(bool json) {
-    std::string message = fmt::format("method {} is not allowed on {} (allowed: GET, HEAD); csoc has no write API yet",
-                                      req_.method, path_);
+    std::string message = fmt::format("method {} is not allowed on {} (allowed: GET, HEAD)", req_.method, path_);
     Response r = json ? ApiError(405, route_, message) : Text(405, route_, message + "\n");
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
@@ -774,7 +786,9 @@ class Handler::Call {
 };
 
 Response Handler::Handle(const Request& request, TimePoint now) {
-  Response r = Call(*this, request, now).Run();
+  std::optional<Response> routed;
+  if (router_ != nullptr) routed = router_->Dispatch(request, now);
+  Response r = routed ? std::move(*routed) : Call(*this, request, now).Run();
   for (const auto& h : SecurityHeaders()) r.headers.push_back(h);
   return r;
 }

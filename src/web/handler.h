@@ -23,6 +23,13 @@ struct Request {
   std::string method;  // "GET", "HEAD", ...
   std::string target;  // path and query as received, e.g. "/api/v1/checks?state=down"
   std::string if_none_match;
+  // Every header as received, names in lower case; a repeated header appears once per copy.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // at most ServerOptions::body_limit bytes (the server answers 413 beyond)
+  std::string peer;  // the client's address, for logs
+
+  // The first header called `name` (lower case), or null.
+  const std::string* Header(std::string_view name) const;
 };
 
 struct Response {
@@ -41,10 +48,14 @@ struct Response {
 // Headers sent with every answer: CSP, nosniff, no referrer.
 const std::vector<std::pair<std::string, std::string>>& SecurityHeaders();
 
+class Router;
+
 class Handler {
  public:
+  // `router` (may be null) holds the routes of the capabilities (web/*_routes.h); it is tried
+  // before the fleet API and dashboard routes that the Handler answers itself.
   Handler(std::string title, LiveSource* live, store::Store* store, MetricsRegistry* metrics,
-          std::function<bool()> ready);
+          std::function<bool()> ready, const Router* router = nullptr);
 
   Response Handle(const Request& request) { return Handle(request, Clock::now()); }
   // `now` is the reference for default time ranges and relative times.
@@ -63,6 +74,7 @@ class Handler {
   store::Store* store_;
   MetricsRegistry* metrics_;
   std::function<bool()> ready_;
+  const Router* router_;
   std::map<std::string, Asset, std::less<>> assets_;
 };
 

@@ -3,18 +3,22 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <deque>
 #include <map>
 #include <unordered_set>
 
 #include "web/api_json.h"
 #include "web/handler.h"
+#include "web/router.h"
+#include "web/statuspage_routes.h"
 
 namespace csoc::web {
 namespace {
@@ -55,6 +59,16 @@ Status ParseListen(const std::string& listen, std::string* host, uint16_t* port)
   return Status::Ok();
 }
 
+// Every capability's routes, each added by its own route file.
+std::unique_ptr<Router> BuildRouter(const ServerOptions& options, const ServerDeps& deps) {
+  auto router = std::make_unique<Router>();
+  router->SetCors(CorsPolicy{options.cors_origins});
+  if (deps.status_page != nullptr) {
+    AddStatusPageApiRoutes(*router, StatusPageRouteDeps{deps.status_page, deps.tokens, options.status_api_base});
+  }
+  return router;
+}
+
 }  // namespace
 
 class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
@@ -70,7 +84,8 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
                             ? std::make_unique<MonitorSource>(deps_.monitor)
                             : nullptr),
         live_(deps_.live != nullptr ? deps_.live : monitor_source_.get()),
-        handler_(options_.title, live_, deps_.store, deps_.metrics, deps_.ready),
+        router_(BuildRouter(options_, deps_)),
+        handler_(options_.title, live_, deps_.store, deps_.metrics, deps_.ready, router_.get()),
         acceptor_(io),
         keepalive_timer_(io),
         stream_count_(std::make_shared<std::atomic<int64_t>>(0)) {
@@ -105,6 +120,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   ServerDeps deps_;
   std::unique_ptr<MonitorSource> monitor_source_;
   LiveSource* live_;
+  std::unique_ptr<Router> router_;
   Handler handler_;
   tcp::acceptor acceptor_;
   asio::steady_timer keepalive_timer_;
@@ -260,6 +276,16 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
     request.target = std::string(req.target());
     if (auto it = req.find(http::field::if_none_match); it != req.end())
       request.if_none_match = std::string(it->value());
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    request.body = req.body();
+    error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) request.peer = peer.address().to_string();
     Response r = server_->Handle(request);
     bool head = req.method() == http::verb::head;
     if (r.event_stream && r.status == 200 && !head) {

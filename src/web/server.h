@@ -13,10 +13,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "auth/tokens.h"
 #include "core/metrics.h"
 #include "core/status.h"
 #include "monitor/monitor.h"
+#include "statuspage/status_page.h"
 #include "store/store.h"
 
 namespace csoc::web {
@@ -33,6 +36,9 @@ struct ServerOptions {
   std::chrono::milliseconds stream_keepalive{15'000};
   // An event-stream client that has this many bytes not yet sent is too slow and is dropped.
   size_t stream_max_backlog = 256 * 1024;
+  // The status page API's base path, and the origins other sites may call it from (CORS).
+  std::string status_api_base = "/status-api/v1";
+  std::vector<std::string> cors_origins = {"*"};
 };
 
 // Where the server reads the live state. By default it adapts ServerDeps::monitor; tests and
@@ -53,6 +59,10 @@ struct ServerDeps {
   MetricsRegistry* metrics = nullptr;                 // required
   std::function<bool()> ready = [] { return true; };  // for /readyz
   LiveSource* live = nullptr;                         // when set, used instead of `monitor`
+  // The status page and the tokens that guard writes. Both are used on the server's io thread only
+  // from Start() on; either may be null (no status page; every write refused).
+  statuspage::StatusPage* status_page = nullptr;
+  auth::TokenStore* tokens = nullptr;
 };
 
 class Server {

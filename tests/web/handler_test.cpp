@@ -27,7 +27,7 @@ class HandlerTest : public ::testing::Test {
         handler_("csoc test", &live_, &store_, &metrics_, [this] { return ready_; }) {}
 
   Response Get(const std::string& target, const std::string& method = "GET") {
-    return handler_.Handle(Request{method, target, ""}, TestNow());
+    return handler_.Handle(Request{method, target, "", {}, "", ""}, TestNow());
   }
   json GetJson(const std::string& target, int expected_status = 200) {
     Response r = Get(target);
@@ -310,10 +310,10 @@ TEST_F(HandlerTest, EventsWithPagingAndFilters) {
 
 TEST_F(HandlerTest, NoStoreMeans503ForHistory) {
   Handler no_store("t", &live_, nullptr, &metrics_, nullptr);
-  Response r = no_store.Handle(Request{"GET", "/api/v1/events", ""}, TestNow());
+  Response r = no_store.Handle(Request{"GET", "/api/v1/events", "", {}, "", ""}, TestNow());
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(json::parse(r.body)["error"]["message"], "events are not available: no store is configured");
-  r = no_store.Handle(Request{"GET", "/environments/gen3-prod", ""}, TestNow());
+  r = no_store.Handle(Request{"GET", "/environments/gen3-prod", "", {}, "", ""}, TestNow());
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("no store is configured"), std::string::npos);
 }
@@ -327,7 +327,7 @@ TEST_F(HandlerTest, MethodsOtherThanGetAre405WithAllow) {
   }
   json j = json::parse(Get("/api/v1/fleet", "DELETE").body);
   EXPECT_EQ(j["error"]["message"],
-            "method DELETE is not allowed on /api/v1/fleet (allowed: GET, HEAD); csoc has no write API yet");
+            "method DELETE is not allowed on /api/v1/fleet (allowed: GET, HEAD)");
   EXPECT_EQ(Get("/api/v1/fleet", "HEAD").status, 200);
 }
 
@@ -421,7 +421,7 @@ TEST_F(HandlerTest, StaticAssetsHaveEtagsAndCacheHeaders) {
   r = Get("/static/app.css?v=" + etag.substr(1, 12));
   EXPECT_EQ(*r.Header("Cache-Control"), "public, max-age=31536000, immutable");
 
-  r = handler_.Handle(Request{"GET", "/static/app.css", "\"other\", " + etag}, TestNow());
+  r = handler_.Handle(Request{"GET", "/static/app.css", "\"other\", " + etag, {}, "", ""}, TestNow());
   EXPECT_EQ(r.status, 304);
   EXPECT_TRUE(r.body.empty());
 
