@@ -19,6 +19,7 @@
 #include "core/time.h"
 #include "demo/simulator.h"
 #include "monitor/monitor.h"
+#include "statuspage/feed.h"
 #include "statuspage/status_page.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -114,6 +115,8 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
   s = auth::OpenSqliteTokenStore(db_path, &tokens);
   if (s.ok()) s = statuspage::OpenSqliteStatusPageStore(db_path, &status_store);
   if (s.ok()) s = statuspage::StatusPage::Open(std::move(status_store), statuspage::Defaults{}, &status_page);
+  statuspage::Feed status_feed(status_page.get());
+  if (s.ok()) s = status_feed.Configure(fleet->status_page);
   if (!s.ok()) {
     spdlog::error("cannot open the status page and token tables in {}: {}", db_path.string(), s.ToString());
     return 1;
@@ -142,10 +145,16 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     deps.metrics = &metrics;
     deps.ready = [monitor_ptr] { return monitor_ptr->Snapshot() != nullptr; };
     deps.status_page = status_page.get();
+    deps.status_feed = &status_feed;
     deps.tokens = tokens.get();
     web::ServerOptions server_options;
     server_options.listen = settings.listen;
     server_options.title = settings.title;
+    server_options.status_api_base = fleet->status_page.api_base;
+    server_options.cors_origins = fleet->status_page.cors_origins;
+    server_options.status_title =
+        fleet->status_page.title.empty() ? settings.title + " status" : fleet->status_page.title;
+    server_options.status_description = fleet->status_page.description;
     web::Server server(web_io, server_options, deps);
     s = server.Start();
     if (!s.ok()) {
@@ -178,6 +187,11 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
       spdlog::info("config reloaded ({}): {} environments, {} checks", why, nf->environments.size(),
                    nf->AllChecks().size());
       files = next.files;
+      // The status page belongs to the web thread: its components change there.
+      asio::post(web_io, [&status_feed, settings = nf->status_page] {
+        Status st = status_feed.Configure(settings);
+        if (!st.ok()) spdlog::error("status page: the reloaded components were not applied: {}", st.ToString());
+      });
       monitor.Reload(std::move(nf));
     };
 

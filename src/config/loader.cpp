@@ -36,7 +36,7 @@ std::optional<Text> ReadName(Source& src, const MapFields& map, std::string_view
 
 namespace {
 
-const std::vector<std::string_view> kTopLevelKeys = {"environments", "settings", "defaults"};
+const std::vector<std::string_view> kTopLevelKeys = {"environments", "settings", "defaults", "status_page"};
 const std::vector<std::string_view> kSettingsKeys = {"listen", "data_dir", "title", "retention"};
 const std::vector<std::string_view> kRetentionKeys = {"raw", "minute", "hour", "day"};
 const std::vector<std::string_view> kDefaultsKeys = {"interval", "timeout", "failure_threshold", "success_threshold"};
@@ -87,6 +87,14 @@ void Loader::AddDocument(Source& src, const YAML::Node& root) {
                                            defaults_field_->src->Where(defaults_field_->field.key.Mark())));
     } else {
       defaults_field_ = Located{&src, *f};
+    }
+  }
+  if (const Field* f = top->Get("status_page")) {
+    if (status_page_) {
+      src.Error(f->key.Mark(), fmt::format("status_page is already defined at {} (only one file may hold it)",
+                                           status_page_->src->Where(status_page_->field.key.Mark())));
+    } else {
+      status_page_ = Located{&src, *f};
     }
   }
   if (const Field* f = top->Get("environments")) {
@@ -439,6 +447,7 @@ std::optional<fleet::Fleet> Loader::Build(const std::string& config_name) {
     }
     if (env) fleet.environments.push_back(std::move(*env));
   }
+  if (status_page_) ParseStatusPage(*status_page_->src, status_page_->field, fleet, &fleet.status_page);
   if (environments_.empty() && errors_->empty()) {
     errors_->push_back(ConfigError{config_name, 0, 0, "no environments are defined"});
   }

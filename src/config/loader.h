@@ -59,6 +59,9 @@ std::optional<fleet::Check> ParseCheck(Source& src, const Field& item, const Che
 // The keys a check of each kind accepts (the common ones included).
 const std::vector<std::string_view>& CheckKeyNames(fleet::CheckKind kind);
 
+// The `status_page:` section, checked against the environments of `fleet`.
+void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet, fleet::StatusPageSettings* out);
+
 class Loader {
  public:
   Loader(const EnvLookup& env, std::vector<ConfigError>* errors) : env_(env), errors_(errors) {}
@@ -89,6 +92,7 @@ class Loader {
   std::deque<Source> sources_;
   std::optional<Located> settings_;
   std::optional<Located> defaults_field_;
+  std::optional<Located> status_page_;
   Defaults defaults_;
   std::vector<Located> environments_;
 };

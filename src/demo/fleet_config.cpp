@@ -113,6 +113,28 @@ std::string EnvironmentYaml(const internal::CommonsProfile& profile, const Simul
   return out;
 }
 
+// The public status page of the demo: one component per commons, grouped by cluster, each following
+// its environment; automatic incidents open quickly so the failing commons shows one within a minute.
+std::string StatusPageYaml() {
+  std::string out =
+      "# The demo's public status page (/status), written by the csoc simulator.\n"
+      "status_page:\n"
+      "  title: \"csoc demo status\"\n"
+      "  description: \"Live status of the simulated Gen3 data commons, measured by csoc.\"\n"
+      "  automatic_incidents:\n"
+      "    after: 20s\n"
+      "  components:\n";
+  for (const auto& p : internal::DemoCommons()) {
+    out += fmt::format(
+        "    - name: {}\n"
+        "      display_name: {}\n"
+        "      group: {}\n"
+        "      environments: [{}]\n",
+        Quote(p.name), Quote("Data commons " + p.name), Quote(p.cluster), Quote(p.name));
+  }
+  return out;
+}
+
 // Writes through a temporary file and a rename, so a running csoc that watches the directory never
 // reads half a file.
 Status WriteFileAtomically(const std::filesystem::path& path, const std::string& text) {
@@ -145,6 +167,7 @@ Status Simulator::WriteFleetConfig(const std::filesystem::path& dir, const std::
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   Status s = WriteFileAtomically(dir / "settings.yaml", SettingsYaml(data_dir, probe_interval));
+  if (s.ok()) s = WriteFileAtomically(dir / "status-page.yaml", StatusPageYaml());
   const auto& profiles = internal::DemoCommons();
   for (size_t i = 0; s.ok() && i < profiles.size(); ++i) {
     s = WriteFileAtomically(dir / (profiles[i].name + ".yaml"),

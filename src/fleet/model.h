@@ -116,6 +116,37 @@ struct Retention {
   std::chrono::milliseconds day{400LL * 86'400'000};
 };
 
+// When monitoring opens an incident for a status page component on its own (docs/status-page.md).
+struct AutomaticIncidents {
+  bool enabled = true;
+  std::chrono::milliseconds after{120'000};  // bad for this long before an incident opens
+  bool publish = true;                       // false: opened as a draft an operator publishes
+};
+
+// A component of the public status page, bound to fleet objects whose health it follows.
+struct StatusComponent {
+  std::string name;  // key in the configuration, stable across reloads
+  std::string display_name;
+  std::string group;  // components with the same group are shown together
+  std::string description;
+  // What it follows: environment names, cluster names, "environment/service", check ids.
+  std::vector<std::string> environments, clusters, services, checks;
+  AutomaticIncidents automatic;
+  std::string source_file;
+
+  bool bound() const { return !environments.empty() || !clusters.empty() || !services.empty() || !checks.empty(); }
+};
+
+struct StatusPageSettings {
+  std::string title;  // empty: settings.title
+  std::string description;
+  std::string api_base = "/status-api/v1";
+  std::vector<std::string> cors_origins = {"*"};
+  std::string listen;  // optional second address that serves only the public status page and API
+  AutomaticIncidents automatic;
+  std::vector<StatusComponent> components;
+};
+
 struct Settings {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./csoc-data";
@@ -125,6 +156,7 @@ struct Settings {
 
 struct Fleet {
   Settings settings;
+  StatusPageSettings status_page;
   std::vector<Environment> environments;
 
   // Cluster names in first-seen order.

@@ -99,6 +99,13 @@ Status QueryCheckEvents(store::Store& store, store::EventQuery query, const std:
 
 }  // namespace
 
+std::string VersionedAssetUrl(std::string_view name) {
+  for (const auto& a : Assets()) {
+    if (a.name == name) return "/static/" + std::string(name) + "?v=" + Fnv1a64Hex(a.data).substr(0, 12);
+  }
+  return "/static/" + std::string(name);
+}
+
 const std::string* Request::Header(std::string_view name) const {
   for (const auto& [n, v] : headers) {
     if (n == name) return &v;

@@ -45,6 +45,9 @@ struct Response {
   const std::string* Header(std::string_view name) const;
 };
 
+// "/static/<name>?v=<content hash>": a URL that changes with the asset, so it can be cached for good.
+std::string VersionedAssetUrl(std::string_view name);
+
 // Headers sent with every answer: CSP, nosniff, no referrer.
 const std::vector<std::pair<std::string, std::string>>& SecurityHeaders();
 

@@ -63,8 +63,19 @@ Status ParseListen(const std::string& listen, std::string* host, uint16_t* port)
 std::unique_ptr<Router> BuildRouter(const ServerOptions& options, const ServerDeps& deps) {
   auto router = std::make_unique<Router>();
   router->SetCors(CorsPolicy{options.cors_origins});
-  if (deps.status_page != nullptr) {
-    AddStatusPageApiRoutes(*router, StatusPageRouteDeps{deps.status_page, deps.tokens, options.status_api_base});
+  if (deps.status_page != nullptr && deps.status_feed != nullptr) {
+    StatusPageRouteDeps sp;
+    sp.page = deps.status_page;
+    sp.feed = deps.status_feed;
+    sp.tokens = deps.tokens;
+    sp.history = deps.store;
+    sp.api_base = options.status_api_base;
+    sp.title = options.status_title;
+    sp.description = options.status_description;
+    sp.css_url = VersionedAssetUrl("status.css");
+    sp.icon_url = VersionedAssetUrl("favicon.svg");
+    AddStatusPageApiRoutes(*router, sp);
+    AddStatusPagePublicRoutes(*router, sp);
   }
   return router;
 }
@@ -88,6 +99,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
         handler_(options_.title, live_, deps_.store, deps_.metrics, deps_.ready, router_.get()),
         acceptor_(io),
         keepalive_timer_(io),
+        feed_timer_(io),
         stream_count_(std::make_shared<std::atomic<int64_t>>(0)) {
     if (deps_.metrics != nullptr) {
       auto count = stream_count_;
@@ -114,6 +126,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   void Accept();
   void Broadcast(const monitor::StateEvent& event);
   void ScheduleKeepalive();
+  void ScheduleFeed();
 
   asio::io_context& io_;
   ServerOptions options_;
@@ -124,6 +137,8 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   Handler handler_;
   tcp::acceptor acceptor_;
   asio::steady_timer keepalive_timer_;
+  asio::steady_timer feed_timer_;
+  std::string last_feed_error_;
   uint16_t port_ = 0;
   bool started_ = false;
   bool stopping_ = false;
@@ -392,6 +407,7 @@ Status Server::Impl::Start() {
     });
   });
   ScheduleKeepalive();
+  if (deps_.status_page != nullptr && deps_.status_feed != nullptr) ScheduleFeed();
   Accept();
   spdlog::info("web: listening on {}{}{}:{}", bound.address().is_v6() ? "[" : "", bound.address().to_string(),
                bound.address().is_v6() ? "]" : "", port_);
@@ -420,6 +436,7 @@ void Server::Impl::Stop() {
   error_code ignored;
   acceptor_.close(ignored);
   keepalive_timer_.cancel();
+  feed_timer_.cancel();
   if (subscription_) {
     live_->Unsubscribe(*subscription_);
     subscription_.reset();
@@ -453,6 +470,26 @@ void Server::Impl::ScheduleKeepalive() {
       s->Send(": keepalive\n\n");
     }
     self->ScheduleKeepalive();
+  });
+}
+
+// The status page follows monitoring on this thread, which owns the status page.
+void Server::Impl::ScheduleFeed() {
+  feed_timer_.expires_after(options_.status_feed_interval);
+  feed_timer_.async_wait([weak = weak_from_this()](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->stopping_) return;
+    if (auto snap = self->live_->Snapshot()) {
+      Status s = self->deps_.status_feed->Tick(*snap, Clock::now());
+      // Logged when it starts and when it changes, not every second.
+      std::string error = s.ok() ? "" : s.ToString();
+      if (error != self->last_feed_error_) {
+        if (!error.empty()) spdlog::error("status page: cannot follow monitoring: {}", error);
+        if (error.empty()) spdlog::info("status page: following monitoring again");
+        self->last_feed_error_ = error;
+      }
+    }
+    self->ScheduleFeed();
   });
 }
 

@@ -19,6 +19,7 @@
 #include "core/metrics.h"
 #include "core/status.h"
 #include "monitor/monitor.h"
+#include "statuspage/feed.h"
 #include "statuspage/status_page.h"
 #include "store/store.h"
 
@@ -39,6 +40,10 @@ struct ServerOptions {
   // The status page API's base path, and the origins other sites may call it from (CORS).
   std::string status_api_base = "/status-api/v1";
   std::vector<std::string> cors_origins = {"*"};
+  std::string status_title = "Status";
+  std::string status_description;
+  // How often the status page follows monitoring (component conditions, automatic incidents).
+  std::chrono::milliseconds status_feed_interval{1'000};
 };
 
 // Where the server reads the live state. By default it adapts ServerDeps::monitor; tests and
@@ -62,6 +67,7 @@ struct ServerDeps {
   // The status page and the tokens that guard writes. Both are used on the server's io thread only
   // from Start() on; either may be null (no status page; every write refused).
   statuspage::StatusPage* status_page = nullptr;
+  statuspage::Feed* status_feed = nullptr;  // required with status_page
   auth::TokenStore* tokens = nullptr;
 };
 

@@ -1,7 +1,7 @@
 // The status page's routes: the Sovereign Cloud Stack status page API (docs/status-page.md), under
-// a configurable base path. Reads are public and answered from a cache that a change of the page
-// (or the passing of an incident's start or end) invalidates; writes need a token with the
-// `status:write` scope.
+// a configurable base path, the public page and its Statuspage-compatible JSON. Reads are public
+// and answered from a cache that a change of the page or of monitoring (or the passing of an
+// incident's start or end) invalidates; writes need a token with the `status:write` scope.
 //
 // Threading: the routes run on the server's io thread, which owns the StatusPage and token store.
 #pragma once
@@ -9,18 +9,30 @@
 #include <string>
 
 #include "auth/tokens.h"
+#include "statuspage/feed.h"
 #include "statuspage/status_page.h"
+#include "store/store.h"
 #include "web/router.h"
 
 namespace csoc::web {
 
 struct StatusPageRouteDeps {
   statuspage::StatusPage* page = nullptr;  // required
+  statuspage::Feed* feed = nullptr;        // required for the public page and JSON
   auth::TokenStore* tokens = nullptr;      // null: every write is refused
+  store::Store* history = nullptr;         // measured uptime for the 90-day bars; may be null
   std::string api_base = "/status-api/v1";
+  std::string title = "Status";
+  std::string description;
+  std::string css_url;  // the status page's stylesheet (versioned asset URL)
+  std::string icon_url;
 };
 
+// The SCS API under `api_base`.
 void AddStatusPageApiRoutes(Router& router, const StatusPageRouteDeps& deps);
+// The public page: /status, /status/incidents/{id}, and the Statuspage-compatible JSON under
+// /api/v2/ (summary.json, status.json, components.json, incidents*.json, scheduled-maintenances*.json).
+void AddStatusPagePublicRoutes(Router& router, const StatusPageRouteDeps& deps);
 
 // The SCS API's error body, as its reference server writes it: {"message": "…"}.
 std::string ScsErrorBody(int status, const std::string& message);

@@ -37,9 +37,9 @@ TEST_F(FleetConfigTest, WritesSettingsAndOneFilePerCommons) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   std::set<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) files.insert(entry.path().filename().string());
-  EXPECT_EQ(files,
-            (std::set<std::string>{"settings.yaml", "gen3-prod-us.yaml", "gen3-staging-us.yaml", "gen3-research.yaml",
-                                   "gen3-prod-eu.yaml", "gen3-dev-eu.yaml", "gen3-training.yaml"}));
+  EXPECT_EQ(files, (std::set<std::string>{"settings.yaml", "status-page.yaml", "gen3-prod-us.yaml",
+                                          "gen3-staging-us.yaml", "gen3-research.yaml", "gen3-prod-eu.yaml",
+                                          "gen3-dev-eu.yaml", "gen3-training.yaml"}));
 
   std::string settings = ReadFile(dir / "settings.yaml");
   EXPECT_TRUE(Contains(settings, "settings:\n")) << settings;
@@ -47,6 +47,14 @@ TEST_F(FleetConfigTest, WritesSettingsAndOneFilePerCommons) {
   EXPECT_TRUE(Contains(settings, "  title: \"csoc demo fleet\"\n")) << settings;
   EXPECT_TRUE(Contains(settings, "defaults:\n  interval: 10s\n  timeout: 5s\n")) << settings;
   EXPECT_FALSE(Contains(settings, "listen:")) << "the listen address belongs to the command line";
+
+  // The status page: one component per commons, following its environment, grouped by cluster.
+  std::string status = ReadFile(dir / "status-page.yaml");
+  EXPECT_TRUE(Contains(status, "status_page:\n")) << status;
+  EXPECT_TRUE(Contains(status,
+                       "    - name: \"gen3-dev-eu\"\n      display_name: \"Data commons gen3-dev-eu\"\n"
+                       "      group: \"cluster-west\"\n      environments: [\"gen3-dev-eu\"]\n"))
+      << status;
 }
 
 TEST_F(FleetConfigTest, AFasterProbeIntervalShortensTheTimeoutToFit) {

@@ -18,6 +18,13 @@
 namespace csoc::web {
 namespace {
 
+ServerOptions Options(const std::string& listen) {
+  ServerOptions o;
+  o.listen = listen;
+  o.title = "csoc";
+  return o;
+}
+
 using csoc::testing::FreePort;
 using csoc::testing::HttpGet;
 using csoc::testing::WaitFor;
@@ -70,7 +77,7 @@ TEST(LiveMonitorTest, ServesTheMonitorsStateAndStreamsItsEvents) {
   ServerDeps deps;
   deps.monitor = &mon;
   deps.metrics = &metrics;
-  Server server(io, ServerOptions{"127.0.0.1:0", "csoc"}, deps);
+  Server server(io, Options("127.0.0.1:0"), deps);
   ASSERT_TRUE(server.Start().ok());
   std::thread io_thread([&] { io.run(); });
   std::string base = "http://127.0.0.1:" + std::to_string(server.port());

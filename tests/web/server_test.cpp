@@ -18,6 +18,13 @@
 namespace csoc::web {
 namespace {
 
+ServerOptions Options(const std::string& listen) {
+  ServerOptions o;
+  o.listen = listen;
+  o.title = "csoc";
+  return o;
+}
+
 using csoc::testing::HttpGet;
 using csoc::testing::HttpRequest;
 using csoc::testing::WaitFor;
@@ -317,12 +324,12 @@ TEST_F(ServerTest, BindFailureNamesTheAddress) {
   deps.live = &live_;
   deps.metrics = &metrics_;
   std::string listen = "127.0.0.1:" + std::to_string(server_->port());
-  Server second(other_io, ServerOptions{listen, "csoc"}, deps);
+  Server second(other_io, Options(listen), deps);
   Status s = second.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.message().rfind("cannot listen on " + listen + ": bind: ", 0), 0u) << s.message();
 
-  Server bad(other_io, ServerOptions{"127.0.0.1:http", "csoc"}, deps);
+  Server bad(other_io, Options("127.0.0.1:http"), deps);
   EXPECT_EQ(bad.Start().message(), "listen address '127.0.0.1:http': port must be a number from 0 to 65535");
 }
 
