@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "demo/history_seed.h"
 #include "demo/simulator.h"
 #include "monitor/monitor.h"
 #include "statuspage/feed.h"
@@ -155,8 +156,19 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     server_options.status_title =
         fleet->status_page.title.empty() ? settings.title + " status" : fleet->status_page.title;
     server_options.status_description = fleet->status_page.description;
+    server_options.status_public_url = fleet->status_page.public_url;
     web::Server server(web_io, server_options, deps);
     s = server.Start();
+    // The optional public listener: the status page without the dashboard, on the same thread.
+    std::optional<web::Server> public_server;
+    if (s.ok() && !fleet->status_page.listen.empty()) {
+      web::ServerOptions public_options = server_options;
+      public_options.listen = fleet->status_page.listen;
+      public_options.public_only = true;
+      public_server.emplace(web_io, public_options, deps);
+      s = public_server->Start();
+      if (s.ok()) spdlog::info("csoc serves the public status page at http://{}/status", public_options.listen);
+    }
     if (!s.ok()) {
       spdlog::error("{}", s.ToString());
       monitor.Stop();
@@ -183,6 +195,14 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
       }
       nf->settings.listen = settings.listen;
       nf->settings.data_dir = settings.data_dir;
+      const auto& was = fleet->status_page;
+      const auto& now = nf->status_page;
+      if (now.listen != was.listen || now.api_base != was.api_base || now.cors_origins != was.cors_origins ||
+          now.title != was.title || now.description != was.description || now.public_url != was.public_url) {
+        spdlog::warn(
+            "status_page: listen, api_base, cors_origins, title, description and public_url take effect "
+            "after a restart; components and automatic incidents change now");
+      }
       writer.SetRetention(nf->settings.retention);
       spdlog::info("config reloaded ({}): {} environments, {} checks", why, nf->environments.size(),
                    nf->AllChecks().size());
@@ -230,7 +250,10 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     if (opts.on_ready) opts.on_ready();
     main_io.run();
 
-    asio::post(web_io, [&] { server.Stop(); });
+    asio::post(web_io, [&] {
+      server.Stop();
+      if (public_server) public_server->Stop();
+    });
     web_work.reset();
     web_thread.join();
     monitor.Stop();
@@ -365,6 +388,25 @@ int Simulate(uint16_t base_port, const std::string& flap_period, const std::stri
   return 0;
 }
 
+// A new demo data directory gets 90 days of plausible past (demo/history_seed.h); an existing
+// one keeps what it has.
+Status SeedDemoHistory(const fs::path& config_dir, const fs::path& data_dir) {
+  fs::path db = data_dir / "csoc.db";
+  if (fs::exists(db)) return Status::Ok();
+  config::LoadResult loaded = config::LoadFleet(config_dir);
+  if (!loaded.errors.empty()) return Status::InvalidArgument(loaded.errors.front().ToString());
+  std::unique_ptr<store::Store> history;
+  std::unique_ptr<statuspage::StatusPageStore> status_store;
+  std::unique_ptr<statuspage::StatusPage> page;
+  CSOC_RETURN_IF_ERROR(store::OpenSqliteStore(db, &history));
+  CSOC_RETURN_IF_ERROR(statuspage::OpenSqliteStatusPageStore(db, &status_store));
+  CSOC_RETURN_IF_ERROR(statuspage::StatusPage::Open(std::move(status_store), statuspage::Defaults{}, &page));
+  statuspage::Feed feed(page.get());
+  CSOC_RETURN_IF_ERROR(feed.Configure(loaded.fleet->status_page));
+  spdlog::info("demo: writing 90 days of history for the status page and the dashboard");
+  return demo::SeedHistory(*loaded.fleet, *history, *page, Clock::now());
+}
+
 int Demo(const std::string& listen, const std::string& data_dir, uint16_t base_port) {
   asio::io_context sim_io;
   auto sim_work = asio::make_work_guard(sim_io);
@@ -380,6 +422,8 @@ int Demo(const std::string& listen, const std::string& data_dir, uint16_t base_p
   int rc = 1;
   if (!s.ok()) {
     spdlog::error("demo: cannot write the fleet config: {}", s.ToString());
+  } else if (s = SeedDemoHistory(config_dir, data_dir); !s.ok()) {
+    spdlog::error("demo: cannot write the demo's 90 days of history: {}", s.ToString());
   } else {
     spdlog::info("demo: simulated fleet of {} commons is up; its config is in {}", sim.commons().size(),
                  config_dir.string());

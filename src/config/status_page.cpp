@@ -115,6 +115,19 @@ void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet,
       }
     }
   }
+  if (const Field* f = map->Get("public_url")) {
+    if (auto t = ReadString(src, *f)) {
+      const std::string& v = t->value;
+      bool scheme = v.rfind("http://", 0) == 0 || v.rfind("https://", 0) == 0;
+      if (!scheme || v.back() == '/' || v.find_first_of(" \"<>") != std::string::npos) {
+        src.Error(t->mark, fmt::format("public_url: '{}' must be an absolute http(s) URL without a trailing '/', like "
+                                       "https://status.example.org",
+                                       t->Shown()));
+      } else {
+        out->public_url = v;
+      }
+    }
+  }
   if (const Field* f = map->Get("automatic_incidents")) ParseAutomatic(src, *f, &out->automatic);
 
   std::vector<std::string> environments, clusters = fleet.Clusters(), services, checks;
@@ -148,9 +161,15 @@ void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet,
     comp.display_name = comp.name;
     for (auto [key, target] : {std::pair{"display_name", &comp.display_name}, std::pair{"group", &comp.group},
                                std::pair{"description", &comp.description}}) {
-      if (const Field* f = c->Get(key)) {
-        if (auto t = ReadString(src, *f)) *target = t->value;
+      const Field* f = c->Get(key);
+      if (f == nullptr) continue;
+      std::optional<Text> t = ReadString(src, *f);
+      if (!t) continue;
+      if (std::string_view(key) != "description" && (t->value.empty() || t->value.size() > 200)) {
+        src.Error(t->mark, fmt::format("{}: must have 1 to 200 characters", key));
+        continue;
       }
+      *target = t->value;
     }
     ReadBindings(src, *c, "environments", "environment", environments, &comp.environments);
     ReadBindings(src, *c, "clusters", "cluster", clusters, &comp.clusters);

@@ -56,7 +56,13 @@ std::optional<TimePoint> ParseIso8601(std::string_view s) {
       !ReadDigits(s, pos, 2, min) || !Expect(s, pos, ':') || !ReadDigits(s, pos, 2, sec)) {
     return std::nullopt;
   }
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60) return std::nullopt;
+  if (mon < 1 || mon > 12 || day < 1 || hour > 23 || min > 59 || sec > 60) return std::nullopt;
+  // A day that does not exist (February 30th) is an error, not the next month.
+  static constexpr int kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDaysIn[mon - 1] + (mon == 2 && leap ? 1 : 0)) return std::nullopt;
+  // TimePoint counts nanoseconds in 64 bits: it reaches from 1677 to 2262; refuse what it cannot hold.
+  if (year < 1678 || year > 2261) return std::nullopt;
   int millis = 0;
   if (pos < s.size() && s[pos] == '.') {
     ++pos;

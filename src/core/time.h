@@ -17,7 +17,8 @@ int64_t ToUnixMillis(TimePoint t);
 TimePoint FromUnixMillis(int64_t ms);
 // RFC 3339 in UTC with millisecond precision: 2026-11-22T10:04:05.123Z
 std::string FormatIso8601(TimePoint t);
-// Accepts RFC 3339 with "Z" or a numeric offset, with or without fractional seconds.
+// Accepts RFC 3339 with "Z" or a numeric offset, with or without fractional seconds. Days that do
+// not exist (2026-02-30) and years outside 1678..2261 (what a TimePoint can hold) are refused.
 std::optional<TimePoint> ParseIso8601(std::string_view text);
 
 // Parses a sequence of <integer><unit> with units ms, s, m, h, d (e.g. "1h30m", "250ms").

@@ -142,7 +142,8 @@ struct StatusPageSettings {
   std::string description;
   std::string api_base = "/status-api/v1";
   std::vector<std::string> cors_origins = {"*"};
-  std::string listen;  // optional second address that serves only the public status page and API
+  std::string listen;      // optional second address that serves only the public status page and API
+  std::string public_url;  // where visitors reach the page (absolute links in feeds); empty: from Host
   AutomaticIncidents automatic;
   std::vector<StatusComponent> components;
 };

@@ -247,8 +247,7 @@ Status Feed::Follow(const fleet::StatusComponent& spec, const Component& comp, c
   Incident i;
   i.id = NewUuid();
   i.display_name = fmt::format("{}: {}", comp.display_name, Headline(cond.condition));
-  i.description = fmt::format("csoc's monitoring sees {} of {}. Updates below say what it measures.",
-                              Headline(cond.condition), comp.display_name);
+  i.description = fmt::format("csoc's monitoring detected {} of {}.", Headline(cond.condition), comp.display_name);
   i.began_at = *cond.bad_since;
   i.phase = PhaseNamed(*page_, "Investigation ongoing", /*last=*/false);
   i.affects.push_back({comp.id, type->id, SeverityOf(cond.condition)});

@@ -10,7 +10,28 @@ namespace {
 constexpr size_t kMaxNameLength = 200;
 constexpr size_t kMaxDescriptionLength = 20'000;
 
+// Stored text must be UTF-8: it is shown in pages and JSON, which cannot carry anything else.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+Status CheckUtf8(std::string_view field, std::string_view value) {
+  if (!IsValidUtf8(value)) return Status::InvalidArgument(fmt::format("{}: must be valid UTF-8 text", field));
+  return Status::Ok();
+}
+
 Status CheckName(std::string_view field, const std::string& value) {
+  CSOC_RETURN_IF_ERROR(CheckUtf8(field, value));
   if (value.empty()) return Status::InvalidArgument(fmt::format("{}: must not be empty", field));
   if (value.size() > kMaxNameLength) {
     return Status::InvalidArgument(fmt::format("{}: at most {} bytes, got {}", field, kMaxNameLength, value.size()));
@@ -19,6 +40,7 @@ Status CheckName(std::string_view field, const std::string& value) {
 }
 
 Status CheckDescription(std::string_view field, const std::string& value) {
+  CSOC_RETURN_IF_ERROR(CheckUtf8(field, value));
   if (value.size() > kMaxDescriptionLength) {
     return Status::InvalidArgument(
         fmt::format("{}: at most {} bytes, got {}", field, kMaxDescriptionLength, value.size()));
@@ -273,6 +295,8 @@ Status CheckComponent(const Component& c) {
   CSOC_RETURN_IF_ERROR(CheckName("displayName", c.display_name));
   for (const auto& [k, v] : c.labels) {
     if (k.empty()) return Status::InvalidArgument("labels: a label name must not be empty");
+    CSOC_RETURN_IF_ERROR(CheckUtf8("labels", k));
+    CSOC_RETURN_IF_ERROR(CheckUtf8("labels." + k, v));
     if (k.size() > kMaxNameLength || v.size() > kMaxNameLength) {
       return Status::InvalidArgument(fmt::format("labels.{}: name and value at most {} bytes", k, kMaxNameLength));
     }
@@ -359,6 +383,9 @@ Status StatusPage::SyncDeclaredComponents(const std::vector<DeclaredComponent>& 
     if (existing == nullptr || comp.display_name != d.display_name || comp.labels != d.labels) {
       comp.display_name = d.display_name;
       comp.labels = d.labels;
+      if (Status s = CheckComponent(comp); !s.ok()) {
+        return Status::InvalidArgument(fmt::format("status page component '{}': {}", d.key, s.message()));
+      }
       c.put_components.push_back(comp);
     }
   }
@@ -529,7 +556,7 @@ Status StatusPage::PutAutomatic(const Incident& incident) {
   CSOC_RETURN_IF_ERROR(ValidateIncident(incident));
   Incident i = incident;
   Incident* existing = MutableIncident(i.id);
-  if (existing == nullptr) i.seq = next_seq_;
+  i.seq = existing != nullptr ? existing->seq : next_seq_;
   Changes c;
   c.put_incidents.push_back(i);
   CSOC_RETURN_IF_ERROR(Commit(c));
@@ -554,6 +581,7 @@ Status StatusPage::CreateUpdate(const std::string& incident_id, const UpdateInpu
   CSOC_RETURN_IF_ERROR(CheckDescription("description", u.description));
   Incident i = *found;
   i.updates.push_back(u);
+  i.automatic_for.clear();  // an operator who writes an update has taken the incident over
   Changes c;
   c.put_incidents.push_back(i);
   CSOC_RETURN_IF_ERROR(Commit(c));

@@ -125,6 +125,7 @@ class StatusPage {
   std::vector<const Incident*> IncidentsBetween(TimePoint start, TimePoint end, bool drafts = false) const;
 
   // ---- Incident updates ----
+  // An update written by an operator also takes an automatic incident over.
   Status CreateUpdate(const std::string& incident_id, const UpdateInput& in, TimePoint now, int* order);
   Status UpdateUpdate(const std::string& incident_id, int order, const UpdateInput& in);
   Status DeleteUpdate(const std::string& incident_id, int order);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -69,6 +70,10 @@ Status QueryParams::OnlyAllowed(std::initializer_list<std::string_view> allowed)
   return Status::Ok();
 }
 
+// A query bound far in the future ("until 2999") means "until the end": it is held as the latest
+// instant a TimePoint can hold (in 2261) instead of being refused or overflowing.
+constexpr int64_t kLatestMs = 9'214'646'399'999;  // 2261-12-31T23:59:59.999Z
+
 Status ParseTimeParam(std::string_view name, std::string_view value, TimePoint* out) {
   bool digits = !value.empty();
   for (char c : value) digits = digits && std::isdigit(static_cast<unsigned char>(c));
@@ -77,12 +82,21 @@ Status ParseTimeParam(std::string_view name, std::string_view value, TimePoint* 
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
     // Up to year 9999: anything larger is a mistake (seconds vs. microseconds), not a time.
     if (ec == std::errc() && ptr == value.data() + value.size() && ms <= 253'402'300'799'999) {
-      *out = FromUnixMillis(ms);
+      *out = FromUnixMillis(std::min(ms, kLatestMs));
       return Status::Ok();
     }
   } else if (auto t = ParseIso8601(value)) {
     *out = *t;
     return Status::Ok();
+  } else if (value.size() > 4 && value.substr(0, 4) > "2261" &&
+             std::all_of(value.begin(), value.begin() + 4,
+                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    // A well-formed time after 2261: the same text in a (leap) year a TimePoint holds must parse.
+    std::string probe = "2000" + std::string(value.substr(4));
+    if (ParseIso8601(probe)) {
+      *out = FromUnixMillis(kLatestMs);
+      return Status::Ok();
+    }
   }
   return Status::InvalidArgument(
       fmt::format("parameter '{}': expected RFC 3339 time or unix milliseconds, got '{}'", name, Shown(value)));

@@ -32,7 +32,8 @@ class QueryParams {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
-// RFC 3339 ("2026-11-22T10:00:00Z", "…+01:00") or unix milliseconds ("1795000000000").
+// RFC 3339 ("2026-11-22T10:00:00Z", "…+01:00") or unix milliseconds ("1795000000000"). A time after
+// 2261 (the last a TimePoint holds) is taken as the end of 2261: as a range bound it means "until the end".
 Status ParseTimeParam(std::string_view name, std::string_view value, TimePoint* out);
 // A decimal integer in [min, max].
 Status ParseIntParam(std::string_view name, std::string_view value, int64_t min, int64_t max, int64_t* out);

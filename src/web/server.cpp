@@ -72,6 +72,7 @@ std::unique_ptr<Router> BuildRouter(const ServerOptions& options, const ServerDe
     sp.api_base = options.status_api_base;
     sp.title = options.status_title;
     sp.description = options.status_description;
+    sp.public_url = options.status_public_url;
     sp.css_url = VersionedAssetUrl("status.css");
     sp.icon_url = VersionedAssetUrl("favicon.svg");
     AddStatusPageApiRoutes(*router, sp);
@@ -115,7 +116,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
 
   bool stopping() const { return stopping_; }
   const ServerOptions& options() const { return options_; }
-  Response Handle(const Request& request) { return handler_.Handle(request); }
+  Response Handle(const Request& request);
   void Record(const Response& r, std::chrono::steady_clock::time_point started);
   void AddSession(HttpSession* s) { sessions_.insert(s); }
   void RemoveSession(HttpSession* s) { sessions_.erase(s); }
@@ -407,7 +408,7 @@ Status Server::Impl::Start() {
     });
   });
   ScheduleKeepalive();
-  if (deps_.status_page != nullptr && deps_.status_feed != nullptr) ScheduleFeed();
+  if (deps_.status_page != nullptr && deps_.status_feed != nullptr && !options_.public_only) ScheduleFeed();
   Accept();
   spdlog::info("web: listening on {}{}{}:{}", bound.address().is_v6() ? "[" : "", bound.address().to_string(),
                bound.address().is_v6() ? "]" : "", port_);
@@ -471,6 +472,27 @@ void Server::Impl::ScheduleKeepalive() {
     }
     self->ScheduleKeepalive();
   });
+}
+
+Response Server::Impl::Handle(const Request& request) {
+  if (options_.public_only) {
+    std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+    bool shared = path.rfind("/static/", 0) == 0 || path == "/healthz";
+    if (!shared) {
+      if (std::optional<Response> r = router_->Dispatch(request, Clock::now())) {
+        for (const auto& h : SecurityHeaders()) r->headers.push_back(h);
+        return *r;
+      }
+      Response r;
+      r.status = 404;
+      r.route = "other";
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = "Not found. This address serves the public status page: /status\n";
+      for (const auto& h : SecurityHeaders()) r.headers.push_back(h);
+      return r;
+    }
+  }
+  return handler_.Handle(request);
 }
 
 // The status page follows monitoring on this thread, which owns the status page.

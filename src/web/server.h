@@ -42,6 +42,11 @@ struct ServerOptions {
   std::vector<std::string> cors_origins = {"*"};
   std::string status_title = "Status";
   std::string status_description;
+  std::string status_public_url;
+  // Serve only the public status page, its JSON, the SCS API and static assets (a second listener
+  // that can face the internet without the operator dashboard). Such a server does not drive the
+  // status page's feed: the main server does.
+  bool public_only = false;
   // How often the status page follows monitoring (component conditions, automatic incidents).
   std::chrono::milliseconds status_feed_interval{1'000};
 };

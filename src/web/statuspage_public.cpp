@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <ctime>
 #include <map>
 #include <memory>
 
@@ -69,6 +71,10 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
         {"GET"}, "/status", [self](RouteCall& c) { return self->StatusHtml(c); }, page_opts);
     router.Add(
         {"GET"}, "/status/incidents/{id}", [self](RouteCall& c) { return self->IncidentHtml(c); }, page_opts);
+    router.Add(
+        {"GET"}, "/status/feed.rss", [self](RouteCall& c) { return self->Feed(c, /*atom=*/false); }, page_opts);
+    router.Add(
+        {"GET"}, "/status/feed.atom", [self](RouteCall& c) { return self->Feed(c, /*atom=*/true); }, page_opts);
   }
 
  private:
@@ -85,7 +91,12 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
 
   template <typename Render>
   Response Cached(const RouteCall& c, Render render) {
-    auto it = cache_.find(c.request.target);
+    return CachedAs(c.request.target, c, render);
+  }
+
+  template <typename Render>
+  Response CachedAs(const std::string& key, const RouteCall& c, Render render) {
+    auto it = cache_.find(key);
     if (it != cache_.end() && it->second.page_version == page().version() &&
         it->second.feed_version == feed().version() && c.now < it->second.valid_until) {
       return it->second.response;
@@ -94,7 +105,7 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     r.route = c.route;
     if (r.status == 200) {
       if (cache_.size() >= 256) cache_.clear();
-      cache_[c.request.target] = Entry{page().version(), feed().version(), ValidUntil(c.now), r};
+      cache_[key] = Entry{page().version(), feed().version(), ValidUntil(c.now), r};
     }
     return r;
   }
@@ -309,7 +320,9 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     return fmt::format(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
         "content=\"width=device-width, initial-scale=1\"><title>{}</title><link rel=\"stylesheet\" href=\"{}\">"
-        "<link rel=\"icon\" href=\"{}\"></head><body class=\"sp\"><header class=\"sp-head\"><a href=\"/status\">{}"
+        "<link rel=\"icon\" href=\"{}\"><link rel=\"alternate\" type=\"application/rss+xml\" title=\"Incidents (RSS)\" "
+        "href=\"/status/feed.rss\"><link rel=\"alternate\" type=\"application/atom+xml\" title=\"Incidents (Atom)\" "
+        "href=\"/status/feed.atom\"></head><body class=\"sp\"><header class=\"sp-head\"><a href=\"/status\">{}"
         "</a></header><main class=\"sp-main\">",
         E(title), E(deps_.css_url), E(deps_.icon_url), E(Title()));
   }
@@ -317,6 +330,7 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
   static std::string Foot(TimePoint now) {
     return fmt::format(
         "</main><footer class=\"sp-foot\">Updated <time datetime=\"{}\">{}</time> · "
+        "<a href=\"/status/feed.rss\">RSS</a> · <a href=\"/status/feed.atom\">Atom</a> · "
         "<a href=\"/api/v2/summary.json\">JSON</a> · powered by csoc</footer></body></html>\n",
         FormatIso8601(now), FormatTimeUtc(now));
   }
@@ -349,9 +363,13 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     bool maintenance = i.IsMaintenance();
     std::string_view status =
         maintenance ? statuspage::MaintenanceStatus(i, now) : statuspage::IncidentStatus(page(), i, now);
-    std::string when = maintenance ? fmt::format("{} – {}", i.began_at ? FormatTimeUtc(*i.began_at) : "?",
-                                                 i.ended_at ? FormatTimeUtc(*i.ended_at) : "?")
-                                   : (i.began_at ? "since " + FormatTimeUtc(*i.began_at) : std::string());
+    std::string when;
+    if (i.began_at && i.ended_at && (maintenance || *i.ended_at <= now)) {
+      when = fmt::format("{} – {} ({})", FormatTimeUtc(*i.began_at), FormatTimeUtc(*i.ended_at),
+                         FormatSpan(std::chrono::duration_cast<milliseconds>(*i.ended_at - *i.began_at)));
+    } else if (i.began_at) {
+      when = "since " + FormatTimeUtc(*i.began_at);
+    }
     return fmt::format(
         "<article class=\"sp-incident imp-{}\"><h3><a href=\"/status/incidents/{}\">{}</a></h3><p class=\"sp-meta\">"
         "<span class=\"sp-state\">{}</span> · impact {} · {}{}</p>{}{}</article>",
@@ -373,17 +391,22 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     int64_t today = ToUnixMillis(now) / kDay.count();
     TimePoint first = FromUnixMillis((today - kHistoryDays + 1) * kDay.count());
     if (deps_.history != nullptr) {
-      std::vector<std::string> ids = feed().CheckIdsOf(c.id);
-      std::vector<store::SeriesPoint> points;
-      if (!ids.empty() &&
-          deps_.history->QuerySeries(ids, first, now + milliseconds(1), store::Resolution::kDay, &points).ok()) {
+      // A component is as available as its least available check: its uptime on a day is the
+      // lowest of its checks' (an average would hide one critical check down all day).
+      for (const std::string& id : feed().CheckIdsOf(c.id)) {
+        std::vector<store::SeriesPoint> points;
+        if (!deps_.history->QuerySeries({id}, first, now + milliseconds(1), store::Resolution::kDay, &points).ok()) {
+          continue;
+        }
         for (const auto& p : points) {
           int64_t index = (ToUnixMillis(p.start) - ToUnixMillis(first)) / kDay.count();
           if (index < 0 || index >= kHistoryDays || p.count == 0) continue;
           Day& d = days[index];
-          d.uptime = p.uptime;
-          d.level = p.uptime >= 0.999 ? 1 : p.uptime >= 0.99 ? 2 : p.uptime >= 0.95 ? 3 : 4;
+          d.uptime = d.uptime ? std::min(*d.uptime, p.uptime) : p.uptime;
         }
+      }
+      for (Day& d : days) {
+        if (d.uptime) d.level = *d.uptime >= 0.999 ? 1 : *d.uptime >= 0.99 ? 2 : *d.uptime >= 0.95 ? 3 : 4;
       }
     }
     for (const auto& i : page().data().incidents) {
@@ -403,15 +426,20 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
         } else if (day.level == 5 || level > day.level) {
           day.level = level;
         }
-        day.incidents.push_back(i.display_name);
+        if (std::find(day.incidents.begin(), day.incidents.end(), i.display_name) == day.incidents.end()) {
+          day.incidents.push_back(i.display_name);
+        }
       }
     }
     return days;
   }
 
+  // 90 cells, one a day; each says its day, measured uptime and incidents in a tooltip. Phones
+  // show the last 30 (status.css).
   std::string Bar(const Component& c, TimePoint now) {
-    static constexpr std::string_view kLevelNames[] = {"no data",        "no trouble",   "degraded",
+    static constexpr std::string_view kLevelNames[] = {"no data",        "ok",           "degraded",
                                                        "partial outage", "major outage", "maintenance"};
+    constexpr size_t kNamesShown = 2;
     std::vector<Day> days = History(c, now);
     int64_t today = ToUnixMillis(now) / kDay.count();
     double up_sum = 0;
@@ -420,19 +448,21 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     for (int i = 0; i < kHistoryDays; ++i) {
       const Day& d = days[i];
       TimePoint day_start = FromUnixMillis((today - kHistoryDays + 1 + i) * kDay.count());
-      std::string tip = FormatIso8601(day_start).substr(0, 10) + ": " + std::string(kLevelNames[d.level]);
+      std::string tip = FormatIso8601(day_start).substr(0, 10) + " " + std::string(kLevelNames[d.level]);
       if (d.uptime) {
-        tip += ", " + FormatPercent(*d.uptime) + " measured uptime";
+        tip += " " + FormatPercent(*d.uptime);
         up_sum += *d.uptime;
         ++measured;
       }
-      for (const auto& name : d.incidents) tip += "; " + name;
-      cells += fmt::format("<span class=\"sp-day l{}\" title=\"{}\"></span>", d.level, E(tip));
+      for (size_t n = 0; n < d.incidents.size() && n < kNamesShown; ++n) tip += "; " + d.incidents[n];
+      if (d.incidents.size() > kNamesShown) tip += fmt::format("; {} more", d.incidents.size() - kNamesShown);
+      cells += fmt::format("<i class=\"l{}\" title=\"{}\"></i>", d.level, E(tip));
     }
     std::string summary = measured > 0 ? FormatPercent(up_sum / measured) + " uptime" : "no measurements yet";
     return fmt::format(
         "<div class=\"sp-bar\" role=\"img\" aria-label=\"{} days of {}: {}\">{}</div><div class=\"sp-bar-legend\">"
-        "<span>{} days ago</span><span>{}</span><span>today</span></div>",
+        "<span><span class=\"wide\">{} days ago</span><span class=\"narrow\">30 days ago</span></span><span>{}</span>"
+        "<span>today</span></div>",
         kHistoryDays, E(c.display_name), E(summary), cells, kHistoryDays, E(summary));
   }
 
@@ -535,6 +565,109 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
       std::string out = Head(i->display_name + " · " + Title());
       out += IncidentCard(*i, c.now, true);
       return Html(out + Foot(c.now));
+    });
+  }
+
+  // ---- Feeds ----
+
+  // Feeds need absolute links: the configured public URL, else http:// and the request's Host.
+  std::string BaseUrl(const RouteCall& c) {
+    if (!deps_.public_url.empty()) return deps_.public_url;
+    const std::string* host = c.request.Header("host");
+    std::string h = host == nullptr ? "localhost" : *host;
+    // A Host header is the client's to choose: keep only what a host[:port] may contain.
+    std::erase_if(h, [](char ch) {
+      return !(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' || ch == '[' ||
+               ch == ']');
+    });
+    return "http://" + (h.empty() ? std::string("localhost") : h);
+  }
+
+  static std::string Rfc822(TimePoint t) {
+    std::time_t tt = Clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return buf;
+  }
+
+  static TimePoint LastChange(const Incident& i) {
+    TimePoint t = i.began_at.value_or(TimePoint{});
+    for (const auto& u : i.updates) t = std::max(t, u.created_at);
+    if (i.ended_at && !i.IsMaintenance()) t = std::max(t, *i.ended_at);
+    return t;
+  }
+
+  std::string EntryText(const Incident& i, TimePoint now) {
+    bool maintenance = i.IsMaintenance();
+    std::string status(maintenance ? statuspage::MaintenanceStatus(i, now)
+                                   : statuspage::IncidentStatus(page(), i, now));
+    std::string text = fmt::format("{}: {}. Impact: {}.", maintenance ? "Maintenance" : "Incident", status,
+                                   statuspage::ImpactName(i.MaxSeverity()));
+    if (!AffectedNames(i).empty()) text += " Affects " + AffectedNames(i) + ".";
+    if (i.began_at) text += (maintenance ? " From " : " Began ") + FormatTimeUtc(*i.began_at);
+    if (i.ended_at) text += (maintenance ? " until " : ", ended ") + FormatTimeUtc(*i.ended_at);
+    text += ".";
+    if (!i.description.empty()) text += " " + i.description;
+    if (!i.updates.empty()) {
+      const auto& u = i.updates.back();
+      text += " Latest update: " + u.display_name + (u.description.empty() ? "" : ": " + u.description);
+    }
+    return text;
+  }
+
+  Response Feed(RouteCall& c, bool atom) {
+    if (Status s = c.query.OnlyAllowed({}); !s.ok()) return Html404(c, 400, s.message());
+    std::string base = BaseUrl(c);
+    // The links in a feed depend on the Host it was asked for.
+    std::string key = c.request.target + "@" + base;
+    std::vector<const Incident*> entries;
+    for (const auto& i : page().data().incidents) {
+      if (i.published) entries.push_back(&i);
+    }
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const Incident* a, const Incident* b) { return LastChange(*a) > LastChange(*b); });
+    if (entries.size() > kJsonIncidentLimit) entries.resize(kJsonIncidentLimit);
+    TimePoint updated = entries.empty() ? c.now : LastChange(*entries.front());
+    return CachedAs(key, c, [&] {
+      std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+      if (atom) {
+        out += fmt::format(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>{0}/status</id><title>{1}</title><updated>{2}</updated>"
+            "<link rel=\"self\" type=\"application/atom+xml\" href=\"{0}/status/feed.atom\"/>"
+            "<link rel=\"alternate\" type=\"text/html\" href=\"{0}/status\"/><author><name>{1}</name></author>"
+            "<generator>csoc</generator>\n",
+            E(base), E(Title()), FormatIso8601(updated));
+        for (const Incident* i : entries) {
+          out += fmt::format(
+              "<entry><id>urn:uuid:{}</id><title>{}</title><updated>{}</updated><published>{}</published>"
+              "<link rel=\"alternate\" type=\"text/html\" href=\"{}/status/incidents/{}\"/>"
+              "<summary type=\"text\">{}</summary></entry>\n",
+              E(i->id), E(i->display_name), FormatIso8601(LastChange(*i)),
+              FormatIso8601(i->began_at.value_or(LastChange(*i))), E(base), E(i->id), E(EntryText(*i, c.now)));
+        }
+        out += "</feed>\n";
+      } else {
+        out += fmt::format(
+            "<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><title>{1}</title>"
+            "<link>{0}/status</link><description>Incidents and maintenance of {1}</description><language>en</language>"
+            "<lastBuildDate>{2}</lastBuildDate><generator>csoc</generator>"
+            "<atom:link href=\"{0}/status/feed.rss\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+            E(base), E(Title()), Rfc822(updated));
+        for (const Incident* i : entries) {
+          out += fmt::format(
+              "<item><title>{}</title><link>{}/status/incidents/{}</link><guid isPermaLink=\"false\">{}</guid>"
+              "<pubDate>{}</pubDate><description>{}</description></item>\n",
+              E(i->display_name), E(base), E(i->id), E(i->id), Rfc822(LastChange(*i)), E(EntryText(*i, c.now)));
+        }
+        out += "</channel></rss>\n";
+      }
+      Response r;
+      r.content_type = atom ? "application/atom+xml; charset=utf-8" : "application/rss+xml; charset=utf-8";
+      r.body = std::move(out);
+      r.headers.emplace_back("Cache-Control", "public, max-age=60");
+      return r;
     });
   }
 

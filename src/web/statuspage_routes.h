@@ -24,7 +24,8 @@ struct StatusPageRouteDeps {
   std::string api_base = "/status-api/v1";
   std::string title = "Status";
   std::string description;
-  std::string css_url;  // the status page's stylesheet (versioned asset URL)
+  std::string public_url;  // absolute base of the page for feed links, e.g. https://status.example.org
+  std::string css_url;     // the status page's stylesheet (versioned asset URL)
   std::string icon_url;
 };
 

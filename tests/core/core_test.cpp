@@ -45,6 +45,18 @@ TEST(Iso8601, RoundTripsAndAcceptsOffsets) {
   EXPECT_FALSE(ParseIso8601("2026-11-18T08:26:40Zjunk").has_value());
 }
 
+TEST(Iso8601, RefusesDaysThatDoNotExistAndYearsATimePointCannotHold) {
+  EXPECT_FALSE(ParseIso8601("2026-02-29T10:00:00Z").has_value());
+  EXPECT_FALSE(ParseIso8601("2026-02-30T10:00:00Z").has_value());
+  EXPECT_FALSE(ParseIso8601("2026-04-31T10:00:00Z").has_value());
+  EXPECT_TRUE(ParseIso8601("2028-02-29T10:00:00Z").has_value());
+  EXPECT_FALSE(ParseIso8601("2100-02-29T10:00:00Z").has_value());
+  EXPECT_TRUE(ParseIso8601("2000-02-29T10:00:00Z").has_value());
+  EXPECT_FALSE(ParseIso8601("2300-01-01T00:00:00Z").has_value());
+  EXPECT_FALSE(ParseIso8601("1600-01-01T00:00:00Z").has_value());
+  EXPECT_EQ(ParseIso8601("2261-12-31T23:59:59Z"), FromUnixMillis(9'214'646'399'000));
+}
+
 TEST(HealthState, NamesAndOrdering) {
   EXPECT_EQ(HealthName(Health::kDegraded), "degraded");
   EXPECT_EQ(ParseHealth("down"), Health::kDown);
