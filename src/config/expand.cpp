@@ -37,15 +37,25 @@ Status ExpandEnv(std::string_view text, const EnvLookup& env, Expanded* out) {
       return Status::InvalidArgument("unterminated '${' (write '$${' for a literal '${')");
     }
     std::string name(text.substr(dollar + 2, close - dollar - 2));
+    // ${NAME:-default}: the default when NAME is unset or empty, as in a shell.
+    std::optional<std::string> fallback;
+    if (size_t sep = name.find(":-"); sep != std::string::npos) {
+      fallback = name.substr(sep + 2);
+      name.resize(sep);
+    }
     bool valid = !name.empty() && IsNameStart(name[0]);
     for (char c : name) valid = valid && IsNameChar(c);
     if (!valid) {
       return Status::InvalidArgument("invalid variable reference '${" + name +
-                                     "}' (expected ${NAME} with letters, digits and underscores; write '$${' "
-                                     "for a literal '${')");
+                                     "}' (expected ${NAME} or ${NAME:-default} with letters, digits and underscores; "
+                                     "write '$${' for a literal '${')");
     }
     std::optional<std::string> value = env ? env(name) : std::nullopt;
-    if (!value) return Status::NotFound("environment variable '" + name + "' is not set");
+    if (fallback && (!value || value->empty())) value = fallback;
+    if (!value) {
+      return Status::NotFound("environment variable '" + name + "' is not set (or give a default: ${" + name +
+                              ":-default})");
+    }
     out->text.append(*value);
     out->used_env = true;
     pos = close + 1;

@@ -15,8 +15,9 @@ struct Expanded {
 };
 
 // Replaces every ${NAME} (NAME: a letter or underscore, then letters, digits and underscores) with
-// the variable's value; "$${" stands for a literal "${"; any other '$' is kept as it is. Fails, naming
-// the variable, when one is unset, and on an unterminated or malformed reference.
+// the variable's value, and ${NAME:-default} with the default when NAME is unset or empty; "$${"
+// stands for a literal "${"; any other '$' is kept as it is. Fails, naming the variable, when one
+// without a default is unset, and on an unterminated or malformed reference.
 Status ExpandEnv(std::string_view text, const EnvLookup& env, Expanded* out);
 
 }  // namespace csoc::config

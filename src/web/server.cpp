@@ -77,6 +77,7 @@ std::unique_ptr<Router> BuildRouter(const ServerOptions& options, const ServerDe
     sp.icon_url = VersionedAssetUrl("favicon.svg");
     AddStatusPageApiRoutes(*router, sp);
     AddStatusPagePublicRoutes(*router, sp);
+    if (!options.public_only) AddStatusPageAdminRoutes(*router, sp);
   }
   return router;
 }

@@ -34,6 +34,9 @@ void AddStatusPageApiRoutes(Router& router, const StatusPageRouteDeps& deps);
 // The public page: /status, /status/incidents/{id}, and the Statuspage-compatible JSON under
 // /api/v2/ (summary.json, status.json, components.json, incidents*.json, scheduled-maintenances*.json).
 void AddStatusPagePublicRoutes(Router& router, const StatusPageRouteDeps& deps);
+// The operators' pages under /status/admin: sign in with a token, open and update incidents and
+// maintenance through forms (CSRF-protected); not served on a public-only listener.
+void AddStatusPageAdminRoutes(Router& router, const StatusPageRouteDeps& deps);
 
 // The SCS API's error body, as its reference server writes it: {"message": "…"}.
 std::string ScsErrorBody(int status, const std::string& message);

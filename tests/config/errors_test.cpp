@@ -347,10 +347,13 @@ TEST(ErrorsTest, UnsetOrMalformedVariable) {
                                 "            body: \"${not closed\"\n"
                                 "            description: \"${1X}\"\n"),
                       {{"HOST", "a.example.org"}});
-  EXPECT_THAT(Errors(r), ElementsAre("fleet.yaml:9:38: headers.Authorization: environment variable 'TOKEN' is not set",
-                                     "fleet.yaml:10:19: body: unterminated '${' (write '$${' for a literal '${')",
-                                     "fleet.yaml:11:26: description: invalid variable reference '${1X}' (expected "
-                                     "${NAME} with letters, digits and underscores; write '$${' for a literal '${')"));
+  EXPECT_THAT(Errors(r),
+              ElementsAre("fleet.yaml:9:38: headers.Authorization: environment variable 'TOKEN' is not set (or "
+                          "give a default: ${TOKEN:-default})",
+                          "fleet.yaml:10:19: body: unterminated '${' (write '$${' for a literal '${')",
+                          "fleet.yaml:11:26: description: invalid variable reference '${1X}' (expected "
+                          "${NAME} or ${NAME:-default} with letters, digits and underscores; write '$${' for a "
+                          "literal '${')"));
 }
 
 TEST(ErrorsTest, SecretsAreNotRepeatedInMessages) {

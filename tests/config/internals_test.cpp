@@ -37,6 +37,15 @@ TEST(ExpandEnvTest, ReplacesVariables) {
   EXPECT_EQ(Expand("${A}${A}"), "alphaalpha");
 }
 
+TEST(ExpandEnvTest, DefaultsForUnsetOrEmptyVariables) {
+  bool used = false;
+  EXPECT_EQ(Expand("${MISSING:-fallback}", &used), "fallback");
+  EXPECT_TRUE(used) << "a default in a ${...} is still treated as a possible secret";
+  EXPECT_EQ(Expand("${EMPTY:-fallback}"), "fallback");
+  EXPECT_EQ(Expand("${A:-fallback}"), "alpha");
+  EXPECT_EQ(Expand("[${MISSING:-}]"), "[]");
+}
+
 TEST(ExpandEnvTest, DollarsThatAreNotReferences) {
   bool used = true;
   EXPECT_EQ(Expand("$${A}", &used), "${A}");
@@ -48,7 +57,9 @@ TEST(ExpandEnvTest, DollarsThatAreNotReferences) {
 }
 
 TEST(ExpandEnvTest, Errors) {
-  EXPECT_EQ(ExpandError("${MISSING}"), "environment variable 'MISSING' is not set");
+  EXPECT_EQ(ExpandError("${MISSING}"),
+            "environment variable 'MISSING' is not set (or give a default: ${MISSING:-default})");
+  EXPECT_THAT(ExpandError("${9A:-x}"), ::testing::HasSubstr("invalid variable reference '${9A}'"));
   EXPECT_EQ(ExpandError("x ${A"), "unterminated '${' (write '$${' for a literal '${')");
   EXPECT_THAT(ExpandError("${}"), ::testing::HasSubstr("invalid variable reference '${}'"));
   EXPECT_THAT(ExpandError("${A-B}"), ::testing::HasSubstr("invalid variable reference '${A-B}'"));

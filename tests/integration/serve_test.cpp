@@ -199,12 +199,11 @@ TEST(CheckConfig, AcceptsTheExampleFleet) {
   EXPECT_NE(p.Log().find(": ok"), std::string::npos) << p.Log();
   EXPECT_EQ(p.Log().find("example-token"), std::string::npos) << "a secret reached the output: " << p.Log();
 
-  // Without the secret it names the variable and where it is used.
+  // Without the secret the example still validates: it falls back to its default, never shown.
   unsetenv("PLATFORM_API_TOKEN");
   Process unset({CSOC_BINARY, "check-config", example}, dir.path() / "unset.log");
-  EXPECT_EQ(unset.Wait(10s), 1) << unset.Log();
-  EXPECT_NE(unset.Log().find("platform.yaml:31:"), std::string::npos) << unset.Log();
-  EXPECT_NE(unset.Log().find("'PLATFORM_API_TOKEN' is not set"), std::string::npos) << unset.Log();
+  EXPECT_EQ(unset.Wait(10s), 0) << unset.Log();
+  EXPECT_EQ(unset.Log().find("unset-token"), std::string::npos) << "a secret reached the output: " << unset.Log();
 }
 
 TEST(Serve, RefusesAnInvalidConfigWithItsErrors) {
