@@ -157,6 +157,9 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
         fleet->status_page.title.empty() ? settings.title + " status" : fleet->status_page.title;
     server_options.status_description = fleet->status_page.description;
     server_options.status_public_url = fleet->status_page.public_url;
+    server_options.status_logo = fleet->status_page.logo;
+    server_options.status_logo_content_type = fleet->status_page.logo_content_type;
+    server_options.status_colors = fleet->status_page.colors;
     web::Server server(web_io, server_options, deps);
     s = server.Start();
     // The optional public listener: the status page without the dashboard, on the same thread.
@@ -198,10 +201,11 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
       const auto& was = fleet->status_page;
       const auto& now = nf->status_page;
       if (now.listen != was.listen || now.api_base != was.api_base || now.cors_origins != was.cors_origins ||
-          now.title != was.title || now.description != was.description || now.public_url != was.public_url) {
+          now.title != was.title || now.description != was.description || now.public_url != was.public_url ||
+          now.logo != was.logo || now.colors != was.colors) {
         spdlog::warn(
-            "status_page: listen, api_base, cors_origins, title, description and public_url take effect "
-            "after a restart; components and automatic incidents change now");
+            "status_page: listen, api_base, cors_origins, title, description, public_url, logo and colors take "
+            "effect after a restart; components and automatic incidents change now");
       }
       writer.SetRetention(nf->settings.retention);
       spdlog::info("config reloaded ({}): {} environments, {} checks", why, nf->environments.size(),

@@ -61,22 +61,6 @@ bool IsHeaderNameChar(char c) {
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-// Resolves a relative file name against the config file's directory and checks that it exists, so
-// that a typo is a config error rather than a failing probe.
-std::optional<std::string> ReadFilePath(Source& src, const Field& f) {
-  std::optional<Text> t = ReadString(src, f);
-  if (!t) return std::nullopt;
-  std::filesystem::path p(t->value);
-  if (p.is_relative() && !src.base_dir().empty()) p = src.base_dir() / p;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) {
-    src.Error(t->mark, fmt::format("{}: no such file '{}'{}", f.name, p.string(),
-                                   p.is_relative() ? "" : " (a relative path is relative to the config file)"));
-    return std::nullopt;
-  }
-  return p.string();
-}
-
 void ParseHeaders(Source& src, const Field& f, fleet::HttpSpec* http, bool* ok) {
   std::optional<MapFields> map = ReadMap(src, f, "a map of header names to values");
   if (!map) {
@@ -379,6 +363,20 @@ bool ParseSpec(Source& src, const MapFields& map, const CheckContext& ctx, fleet
 }
 
 }  // namespace
+
+std::optional<std::string> ReadFilePath(Source& src, const Field& f) {
+  std::optional<Text> t = ReadString(src, f);
+  if (!t) return std::nullopt;
+  std::filesystem::path p(t->value);
+  if (p.is_relative() && !src.base_dir().empty()) p = src.base_dir() / p;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) {
+    src.Error(t->mark, fmt::format("{}: no such file '{}'{}", f.name, p.string(),
+                                   p.is_relative() ? "" : " (a relative path is relative to the config file)"));
+    return std::nullopt;
+  }
+  return p.string();
+}
 
 const std::vector<std::string_view>& CheckKeyNames(CheckKind kind) {
   static const std::vector<std::vector<std::string_view>> kByKind = [] {

@@ -59,6 +59,10 @@ std::optional<fleet::Check> ParseCheck(Source& src, const Field& item, const Che
 // The keys a check of each kind accepts (the common ones included).
 const std::vector<std::string_view>& CheckKeyNames(fleet::CheckKind kind);
 
+// Resolves a relative file name against the config file's directory and checks that it exists, so
+// that a typo is a config error rather than a failure later.
+std::optional<std::string> ReadFilePath(Source& src, const Field& f);
+
 // The `status_page:` section, checked against the environments of `fleet`.
 void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet, fleet::StatusPageSettings* out);
 

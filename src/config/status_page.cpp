@@ -4,7 +4,12 @@
 // a component that names an unknown environment is an error at its line, with a suggestion.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "config/address.h"
 #include "config/loader.h"
@@ -13,8 +18,16 @@
 namespace csoc::config {
 namespace {
 
-const std::vector<std::string_view> kStatusPageKeys = {"title",  "description",         "api_base",  "cors_origins",
-                                                       "listen", "automatic_incidents", "components"};
+const std::vector<std::string_view> kStatusPageKeys = {
+    "title",      "description", "api_base", "cors_origins",        "listen",
+    "public_url", "logo",        "colors",   "automatic_incidents", "components"};
+const std::vector<std::string_view> kColorKeys = {"header", "accent"};
+constexpr size_t kMaxLogoBytes = 256 * 1024;
+
+bool IsHexColor(std::string_view v) {
+  if ((v.size() != 4 && v.size() != 7) || v[0] != '#') return false;
+  return std::all_of(v.begin() + 1, v.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+}
 const std::vector<std::string_view> kComponentKeys = {"name",        "display_name", "group",
                                                       "description", "environments", "clusters",
                                                       "services",    "checks",       "automatic_incidents"};
@@ -129,6 +142,38 @@ void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet,
     }
   }
   if (const Field* f = map->Get("automatic_incidents")) ParseAutomatic(src, *f, &out->automatic);
+  if (const Field* f = map->Get("logo")) {
+    if (std::optional<std::string> path = ReadFilePath(src, *f)) {
+      std::string ext = std::filesystem::path(*path).extension().string();
+      std::ifstream in(*path, std::ios::binary);
+      std::stringstream bytes;
+      bytes << in.rdbuf();
+      if (ext != ".svg" && ext != ".png") {
+        src.Error(f->mark(), fmt::format("logo: '{}' must be an .svg or .png file", *path));
+      } else if (!in || bytes.str().empty() || bytes.str().size() > kMaxLogoBytes) {
+        src.Error(f->mark(),
+                  fmt::format("logo: '{}' must be readable and 1 byte to {} KiB", *path, kMaxLogoBytes / 1024));
+      } else {
+        out->logo = bytes.str();
+        out->logo_content_type = ext == ".svg" ? "image/svg+xml" : "image/png";
+      }
+    }
+  }
+  if (const Field* f = map->Get("colors")) {
+    if (std::optional<MapFields> colors = ReadMap(src, *f, "a map with header and accent colours")) {
+      CheckKeys(src, *colors, "colors", kColorKeys);
+      for (const Field& c : colors->fields) {
+        std::optional<Text> t = ReadString(src, c);
+        if (!t) continue;
+        if (!IsHexColor(t->value)) {
+          src.Error(t->mark,
+                    fmt::format("colors.{}: '{}' must be a hex colour like #0b1220 or #fff", c.name, t->Shown()));
+        } else {
+          out->colors[c.name] = t->value;
+        }
+      }
+    }
+  }
 
   std::vector<std::string> environments, clusters = fleet.Clusters(), services, checks;
   for (const auto& env : fleet.environments) {

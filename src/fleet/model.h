@@ -144,6 +144,11 @@ struct StatusPageSettings {
   std::vector<std::string> cors_origins = {"*"};
   std::string listen;      // optional second address that serves only the public status page and API
   std::string public_url;  // where visitors reach the page (absolute links in feeds); empty: from Host
+  // The page's own look: a logo file read when the configuration loads (served by csoc itself, as
+  // nothing on the page comes from another site), and colours as CSS hex values.
+  std::string logo;                           // the file's bytes; empty: none
+  std::string logo_content_type;              // image/svg+xml or image/png
+  std::map<std::string, std::string> colors;  // header, accent: "#0b1220"
   AutomaticIncidents automatic;
   std::vector<StatusComponent> components;
 };

@@ -73,6 +73,9 @@ std::unique_ptr<Router> BuildRouter(const ServerOptions& options, const ServerDe
     sp.title = options.status_title;
     sp.description = options.status_description;
     sp.public_url = options.status_public_url;
+    sp.logo = options.status_logo;
+    sp.logo_content_type = options.status_logo_content_type;
+    sp.colors = options.status_colors;
     sp.css_url = VersionedAssetUrl("status.css");
     sp.icon_url = VersionedAssetUrl("favicon.svg");
     AddStatusPageApiRoutes(*router, sp);

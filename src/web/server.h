@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ struct ServerOptions {
   std::string status_title = "Status";
   std::string status_description;
   std::string status_public_url;
+  std::string status_logo, status_logo_content_type;
+  std::map<std::string, std::string> status_colors;
   // Serve only the public status page, its JSON, the SCS API and static assets (a second listener
   // that can face the internet without the operator dashboard). Such a server does not drive the
   // status page's feed: the main server does.

@@ -127,12 +127,7 @@ class AdminPages : public std::enable_shared_from_this<AdminPages> {
   // ---- Pages ----
 
   std::string Head(std::string_view title) {
-    return fmt::format(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-        "content=\"width=device-width, initial-scale=1\"><title>{} · {}</title><link rel=\"stylesheet\" href=\"{}\">"
-        "<link rel=\"icon\" href=\"{}\"></head><body class=\"sp\"><header class=\"sp-head\"><a href=\"/status\">{}</a>"
-        " <span class=\"sp-head-note\">operators</span></header><main class=\"sp-main\">",
-        E(title), E(deps_.title), E(deps_.css_url), E(deps_.icon_url), E(deps_.title));
+    return StatusPageHead(deps_, std::string(title) + " · " + deps_.title, "operators");
   }
 
   static std::string Message(std::string_view text) { return "<p class=\"sp-note\">" + E(text) + "</p>"; }

@@ -72,6 +72,10 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     router.Add(
         {"GET"}, "/status/incidents/{id}", [self](RouteCall& c) { return self->IncidentHtml(c); }, page_opts);
     router.Add(
+        {"GET"}, "/status/theme.css", [self](RouteCall& c) { return self->Theme(c); }, page_opts);
+    router.Add(
+        {"GET"}, "/status/logo", [self](RouteCall& c) { return self->Logo(c); }, page_opts);
+    router.Add(
         {"GET"}, "/status/feed.rss", [self](RouteCall& c) { return self->Feed(c, /*atom=*/false); }, page_opts);
     router.Add(
         {"GET"}, "/status/feed.atom", [self](RouteCall& c) { return self->Feed(c, /*atom=*/true); }, page_opts);
@@ -316,16 +320,7 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
 
   // ---- HTML ----
 
-  std::string Head(std::string_view title) {
-    return fmt::format(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-        "content=\"width=device-width, initial-scale=1\"><title>{}</title><link rel=\"stylesheet\" href=\"{}\">"
-        "<link rel=\"icon\" href=\"{}\"><link rel=\"alternate\" type=\"application/rss+xml\" title=\"Incidents (RSS)\" "
-        "href=\"/status/feed.rss\"><link rel=\"alternate\" type=\"application/atom+xml\" title=\"Incidents (Atom)\" "
-        "href=\"/status/feed.atom\"></head><body class=\"sp\"><header class=\"sp-head\"><a href=\"/status\">{}"
-        "</a></header><main class=\"sp-main\">",
-        E(title), E(deps_.css_url), E(deps_.icon_url), E(Title()));
-  }
+  std::string Head(std::string_view title) { return StatusPageHead(deps_, title); }
 
   static std::string Foot(TimePoint now) {
     return fmt::format(
@@ -568,6 +563,28 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     });
   }
 
+  // ---- Look ----
+
+  // Both are versioned by their content in the page (StatusPageHead), so they can be cached for good.
+  Response Theme(RouteCall& c) {
+    Response r;
+    r.route = c.route;
+    r.content_type = "text/css; charset=utf-8";
+    r.body = ThemeCss(deps_.colors);
+    r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+    return r;
+  }
+
+  Response Logo(RouteCall& c) {
+    if (deps_.logo.empty()) return Html404(c, 404, "This status page has no logo.");
+    Response r;
+    r.route = c.route;
+    r.content_type = deps_.logo_content_type;
+    r.body = deps_.logo;
+    r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+    return r;
+  }
+
   // ---- Feeds ----
 
   // Feeds need absolute links: the configured public URL, else http:// and the request's Host.
@@ -676,6 +693,40 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
 };
 
 }  // namespace
+
+std::string ThemeCss(const std::map<std::string, std::string>& colors) {
+  std::string css = ":root {";
+  if (auto it = colors.find("accent"); it != colors.end()) css += " --link: " + it->second + ";";
+  css += " }\n";
+  if (auto it = colors.find("header"); it != colors.end()) css += ".sp-head { background: " + it->second + "; }\n";
+  if (auto it = colors.find("accent"); it != colors.end()) {
+    css += "button { background: " + it->second + "; border-color: " + it->second + "; }\n";
+  }
+  return css;
+}
+
+std::string StatusPageHead(const StatusPageRouteDeps& deps, std::string_view title, std::string_view note) {
+  auto version = [](std::string_view data) {
+    uint64_t h = 14695981039346656037ULL;
+    for (char ch : data) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+    return fmt::format("{:012x}", h & 0xffffffffffffULL);
+  };
+  std::string theme = deps.colors.empty() ? std::string()
+                                          : fmt::format("<link rel=\"stylesheet\" href=\"/status/theme.css?v={}\">",
+                                                        version(ThemeCss(deps.colors)));
+  std::string logo =
+      deps.logo.empty() ? std::string()
+                        : fmt::format("<img class=\"sp-logo\" src=\"/status/logo?v={}\" alt=\"\">", version(deps.logo));
+  return fmt::format(
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+      "content=\"width=device-width, initial-scale=1\"><title>{}</title><link rel=\"stylesheet\" href=\"{}\">{}"
+      "<link rel=\"icon\" href=\"{}\"><link rel=\"alternate\" type=\"application/rss+xml\" title=\"Incidents (RSS)\" "
+      "href=\"/status/feed.rss\"><link rel=\"alternate\" type=\"application/atom+xml\" title=\"Incidents (Atom)\" "
+      "href=\"/status/feed.atom\"></head><body class=\"sp\"><header class=\"sp-head\"><a href=\"/status\">{}{}</a>{}"
+      "</header><main class=\"sp-main\">",
+      HtmlEscape(title), HtmlEscape(deps.css_url), theme, HtmlEscape(deps.icon_url), logo, HtmlEscape(deps.title),
+      note.empty() ? "" : " <span class=\"sp-head-note\">" + HtmlEscape(note) + "</span>");
+}
 
 void AddStatusPagePublicRoutes(Router& router, const StatusPageRouteDeps& deps) {
   std::make_shared<PublicPage>(deps)->Register(router);

@@ -6,7 +6,9 @@
 // Threading: the routes run on the server's io thread, which owns the StatusPage and token store.
 #pragma once
 
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "auth/tokens.h"
 #include "statuspage/feed.h"
@@ -24,8 +26,10 @@ struct StatusPageRouteDeps {
   std::string api_base = "/status-api/v1";
   std::string title = "Status";
   std::string description;
-  std::string public_url;  // absolute base of the page for feed links, e.g. https://status.example.org
-  std::string css_url;     // the status page's stylesheet (versioned asset URL)
+  std::string public_url;               // absolute base of the page for feed links, e.g. https://status.example.org
+  std::string logo, logo_content_type;  // shown in the page header when set
+  std::map<std::string, std::string> colors;  // header, accent
+  std::string css_url;                        // the status page's stylesheet (versioned asset URL)
   std::string icon_url;
 };
 
@@ -37,6 +41,14 @@ void AddStatusPagePublicRoutes(Router& router, const StatusPageRouteDeps& deps);
 // The operators' pages under /status/admin: sign in with a token, open and update incidents and
 // maintenance through forms (CSRF-protected); not served on a public-only listener.
 void AddStatusPageAdminRoutes(Router& router, const StatusPageRouteDeps& deps);
+
+// The start of every status page HTML page, up to and including <main>: title, stylesheets (the
+// theme when colours are configured), feeds, and the header with the logo. `note` follows the
+// page's name in the header ("operators").
+std::string StatusPageHead(const StatusPageRouteDeps& deps, std::string_view title, std::string_view note = "");
+
+// The CSS of the configured colours (served as /status/theme.css).
+std::string ThemeCss(const std::map<std::string, std::string>& colors);
 
 // The SCS API's error body, as its reference server writes it: {"message": "…"}.
 std::string ScsErrorBody(int status, const std::string& message);
