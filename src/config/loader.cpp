@@ -104,24 +104,25 @@ void Loader::AddDocument(Source& src, const YAML::Node& root) {
   }
 }
 
+void ReadListen(Source& src, const Field& f, std::string_view example, std::string* out) {
+  std::optional<Text> t = ReadString(src, f);
+  if (!t) return;
+  std::string host;
+  std::optional<uint16_t> port;
+  Status s = ParseHostPort(t->value, /*ip_only=*/false, /*port_optional=*/false, &host, &port);
+  if (s.ok()) {
+    *out = t->value;
+  } else {
+    src.Error(t->mark, fmt::format("listen: '{}' is not an address like {}: {}", t->Shown(), example, s.message()));
+  }
+}
+
 void Loader::ParseSettings(const Located& at, fleet::Settings* out) {
   Source& src = *at.src;
   std::optional<MapFields> map = ReadMap(src, at.field, "a map with listen, data_dir, title and retention");
   if (!map) return;
   CheckKeys(src, *map, "settings", kSettingsKeys);
-  if (const Field* f = map->Get("listen")) {
-    if (std::optional<Text> t = ReadString(src, *f)) {
-      std::string host;
-      std::optional<uint16_t> port;
-      Status s = ParseHostPort(t->value, /*ip_only=*/false, /*port_optional=*/false, &host, &port);
-      if (s.ok()) {
-        out->listen = t->value;
-      } else {
-        src.Error(t->mark, fmt::format("listen: '{}' is not an address like 127.0.0.1:8080 or [::]:8080: {}",
-                                       t->Shown(), s.message()));
-      }
-    }
-  }
+  if (const Field* f = map->Get("listen")) ReadListen(src, *f, "127.0.0.1:8080 or [::]:8080", &out->listen);
   for (auto [key, target] : {std::pair{"data_dir", &out->data_dir}, std::pair{"title", &out->title}}) {
     const Field* f = map->Get(key);
     if (!f) continue;

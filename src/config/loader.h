@@ -63,6 +63,9 @@ const std::vector<std::string_view>& CheckKeyNames(fleet::CheckKind kind);
 // that a typo is a config error rather than a failure later.
 std::optional<std::string> ReadFilePath(Source& src, const Field& f);
 
+// Reads a listen address (host:port) into `out`; `example` goes into the error message.
+void ReadListen(Source& src, const Field& f, std::string_view example, std::string* out);
+
 // The `status_page:` section, checked against the environments of `fleet`.
 void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet, fleet::StatusPageSettings* out);
 

@@ -115,19 +115,7 @@ void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet,
       }
     }
   }
-  if (const Field* f = map->Get("listen")) {
-    if (auto t = ReadString(src, *f)) {
-      std::string host;
-      std::optional<uint16_t> port;
-      Status s = ParseHostPort(t->value, /*ip_only=*/false, /*port_optional=*/false, &host, &port);
-      if (s.ok()) {
-        out->listen = t->value;
-      } else {
-        src.Error(t->mark,
-                  fmt::format("listen: '{}' is not an address like 0.0.0.0:8081: {}", t->Shown(), s.message()));
-      }
-    }
-  }
+  if (const Field* f = map->Get("listen")) ReadListen(src, *f, "0.0.0.0:8081", &out->listen);
   if (const Field* f = map->Get("public_url")) {
     if (auto t = ReadString(src, *f)) {
       const std::string& v = t->value;

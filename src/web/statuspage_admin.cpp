@@ -362,15 +362,20 @@ class AdminPages : public std::enable_shared_from_this<AdminPages> {
     }
     statuspage::IncidentInput change;
     change.phase = statuspage::PhaseRef{g->generation, static_cast<int>(order)};
-    Status st = page().UpdateIncident(i->id, change);
-    if (st.ok()) {
-      statuspage::UpdateInput u;
-      u.display_name = g->phases[order];
-      u.description = form.Find("text") ? *form.Find("text") : "";
-      int n = 0;
-      st = page().CreateUpdate(c.Param("id"), u, c.now, &n);
-    }
-    return Done(c, st, "Update added.");
+    return Done(c, ChangeAndTell(*i, change, g->phases[order], form.Find("text") ? *form.Find("text") : "", c.now),
+                "Update added.");
+  }
+
+  // Changes an incident and tells visitors with an update (two steps: the page's rules apply to each).
+  Status ChangeAndTell(const Incident& i, const statuspage::IncidentInput& change, const std::string& title,
+                       const std::string& text, TimePoint now) {
+    std::string id = i.id;  // `i` may move when the incident is replaced
+    CSOC_RETURN_IF_ERROR(page().UpdateIncident(id, change));
+    statuspage::UpdateInput u;
+    u.display_name = title;
+    u.description = text;
+    int order = 0;
+    return page().CreateUpdate(id, u, now, &order);
   }
 
   Response Resolve(RouteCall& c) {
@@ -384,15 +389,7 @@ class AdminPages : public std::enable_shared_from_this<AdminPages> {
     if (const statuspage::PhaseGeneration* g = page().Phases()) {
       change.phase = statuspage::PhaseRef{g->generation, static_cast<int>(g->phases.size()) - 1};
     }
-    Status st = page().UpdateIncident(i->id, change);
-    if (st.ok()) {
-      statuspage::UpdateInput u;
-      u.display_name = "Resolved";
-      u.description = "Resolved by the operators.";
-      int n = 0;
-      st = page().CreateUpdate(c.Param("id"), u, c.now, &n);
-    }
-    return Done(c, st, "Incident resolved.");
+    return Done(c, ChangeAndTell(*i, change, "Resolved", "Resolved by the operators.", c.now), "Incident resolved.");
   }
 
   Response Publish(RouteCall& c) {
