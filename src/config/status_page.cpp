@@ -103,8 +103,11 @@ void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet,
     if (auto list = ReadStringList(src, *f)) {
       out->cors_origins.clear();
       for (const Text& t : *list) {
+        // An origin is scheme://host[:port]: nothing after the host.
+        size_t host = t.value.find("://");
         bool ok = t.value == "*" ||
-                  ((t.value.rfind("http://", 0) == 0 || t.value.rfind("https://", 0) == 0) && t.value.back() != '/');
+                  ((t.value.rfind("http://", 0) == 0 || t.value.rfind("https://", 0) == 0) &&
+                   t.value.size() > host + 3 && t.value.find_first_of("/?#", host + 3) == std::string::npos);
         if (!ok) {
           src.Error(t.mark, fmt::format("cors_origins: '{}' must be \"*\" or an origin like https://status.example.org "
                                         "(scheme and host, no path)",
@@ -183,7 +186,7 @@ void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet,
     fleet::StatusComponent comp;
     comp.automatic = out->automatic;
     comp.source_file = src.file();
-    std::optional<Text> name = ReadName(src, *c, "a status page component");
+    std::optional<Text> name = ReadName(src, *c, "status page component");
     if (!name) continue;
     comp.name = name->value;
     if (auto [it, fresh] = seen.emplace(comp.name, name->mark); !fresh) {

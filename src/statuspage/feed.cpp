@@ -49,6 +49,15 @@ std::optional<PhaseRef> PhaseNamed(const StatusPage& page, std::string_view name
   return PhaseRef{g->generation, order};
 }
 
+// Performance Degration for degraded, Connectivity Problems for outages; else Unknown, else any.
+const ImpactType* TypeFor(const StatusPage& page, Condition c) {
+  const ImpactType* type =
+      page.FindImpactTypeByName(c == Condition::kDegraded ? "Performance Degration" : "Connectivity Problems");
+  if (type == nullptr) type = page.FindImpactTypeByName("Unknown");
+  if (type == nullptr && !page.data().impact_types.empty()) type = &page.data().impact_types.front();
+  return type;
+}
+
 }  // namespace
 
 std::string_view ConditionName(Condition c) {
@@ -133,7 +142,7 @@ ComponentCondition Evaluate(const fleet::StatusComponent& spec, const monitor::F
   return out;
 }
 
-Status Feed::Configure(const fleet::StatusPageSettings& settings) {
+Status Feed::Configure(const fleet::StatusPageSettings& settings, TimePoint now) {
   std::vector<DeclaredComponent> declared;
   for (const auto& c : settings.components) {
     DeclaredComponent d{c.name, c.display_name, {}};
@@ -141,6 +150,19 @@ Status Feed::Configure(const fleet::StatusPageSettings& settings) {
     declared.push_back(std::move(d));
   }
   CSOC_RETURN_IF_ERROR(page_->SyncDeclaredComponents(declared));
+  // An automatic incident of a component that is no longer declared has nobody left to end it.
+  for (const auto& i : page_->data().incidents) {
+    if (i.automatic_for.empty() || i.ended_at) continue;
+    bool declared_still = std::any_of(settings.components.begin(), settings.components.end(),
+                                      [&](const auto& c) { return c.name == i.automatic_for && c.automatic.enabled; });
+    if (declared_still) continue;
+    Incident ended = i;
+    ended.ended_at = now;
+    ended.phase = PhaseNamed(*page_, "Done", /*last=*/true);
+    ended.updates.push_back(
+        {ended.NextUpdateOrder(), "Resolved", "The component is no longer monitored for this status page.", now});
+    CSOC_RETURN_IF_ERROR(page_->PutAutomatic(ended));
+  }
   settings_ = settings;
   ++version_;
   return Status::Ok();
@@ -213,7 +235,9 @@ Status Feed::Follow(const fleet::StatusComponent& spec, const Component& comp, c
       if (m.severity == 0 && i.ActiveAt(now)) maintenance = true;
       if (m.severity > 0 && i.ActiveAt(now)) covered = true;
     }
-    if (i.automatic_for == spec.name && !i.ended_at) automatic = &i;
+    bool affects_it =
+        std::any_of(i.affects.begin(), i.affects.end(), [&](const Impact& m) { return m.component_id == comp.id; });
+    if (i.automatic_for == spec.name && !i.ended_at && affects_it) automatic = &i;
   }
   if (cond.condition == Condition::kUnknown) return Status::Ok();
   if (automatic != nullptr) {
@@ -228,8 +252,11 @@ Status Feed::Follow(const fleet::StatusComponent& spec, const Component& comp, c
     }
     int severity = SeverityOf(cond.condition);
     if (next.MaxSeverity() == severity) return Status::Ok();
+    const ImpactType* type = TypeFor(*page_, cond.condition);
     for (auto& m : next.affects) {
-      if (m.component_id == comp.id) m.severity = severity;
+      if (m.component_id != comp.id) continue;
+      m.severity = severity;
+      if (type != nullptr) m.type_id = type->id;
     }
     next.updates.push_back(
         {next.NextUpdateOrder(), fmt::format("Now: {}", Headline(cond.condition)), Reasons(cond), now});
@@ -238,10 +265,7 @@ Status Feed::Follow(const fleet::StatusComponent& spec, const Component& comp, c
   if (!IsBad(cond.condition) || covered || maintenance) return Status::Ok();
   if (!cond.bad_since || now - *cond.bad_since < spec.automatic.after) return Status::Ok();
 
-  const ImpactType* type = page_->FindImpactTypeByName(
-      cond.condition == Condition::kDegraded ? "Performance Degration" : "Connectivity Problems");
-  if (type == nullptr) type = page_->FindImpactTypeByName("Unknown");
-  if (type == nullptr && !page_->data().impact_types.empty()) type = &page_->data().impact_types.front();
+  const ImpactType* type = TypeFor(*page_, cond.condition);
   if (type == nullptr) return Status::Ok();  // no impact type exists: nothing valid can be opened
 
   Incident i;

@@ -40,8 +40,10 @@ class Feed {
  public:
   explicit Feed(StatusPage* page) : page_(page) {}
 
-  // Takes the status page section of a (re)loaded configuration: syncs the declared components.
-  Status Configure(const fleet::StatusPageSettings& settings);
+  // Takes the status page section of a (re)loaded configuration: syncs the declared components,
+  // and ends (at `now`) the open automatic incidents of components no longer declared or no
+  // longer automatic.
+  Status Configure(const fleet::StatusPageSettings& settings, TimePoint now = Clock::now());
   const fleet::StatusPageSettings& settings() const { return settings_; }
 
   Status Tick(const monitor::FleetSnapshot& snap, TimePoint now);

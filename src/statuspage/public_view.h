@@ -27,7 +27,8 @@ namespace csoc::statuspage {
 enum class ComponentStatus { kOperational, kDegradedPerformance, kPartialOutage, kMajorOutage, kUnderMaintenance };
 std::string_view StatuspageName(ComponentStatus s);  // "operational", "degraded_performance", ...
 std::string_view HumanName(ComponentStatus s);       // "Operational", "Degraded performance", ...
-int Rank(ComponentStatus s);                         // for "worst of": operational 0 … major outage 3; maintenance 1
+// For "worst of": operational 0, maintenance 1, degraded 2, partial outage 3, major outage 4.
+int Rank(ComponentStatus s);
 
 ComponentStatus StatusOf(const StatusPage& page, const Feed& feed, const Component& c, TimePoint now);
 // Statuspage incident status: investigating, identified, monitoring, resolved.

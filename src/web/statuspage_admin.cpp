@@ -70,6 +70,7 @@ class AdminPages : public std::enable_shared_from_this<AdminPages> {
     add("POST", "/status/admin/incidents/{id}/update", &AdminPages::AddUpdate);
     add("POST", "/status/admin/incidents/{id}/resolve", &AdminPages::Resolve);
     add("POST", "/status/admin/incidents/{id}/publish", &AdminPages::Publish);
+    add("POST", "/status/admin/incidents/{id}/cancel", &AdminPages::Cancel);
   }
 
  private:
@@ -194,7 +195,9 @@ class AdminPages : public std::enable_shared_from_this<AdminPages> {
         fmt::format("<article class=\"sp-incident\"><h3>{}{}</h3><p class=\"sp-meta\">{} · {}{}</p>", E(i.display_name),
                     i.published ? "" : " <span class=\"sp-draft\">draft</span>", E(state),
                     i.automatic_for.empty() ? "by operators" : "automatic (an update or change takes it over)",
-                    i.began_at ? " · since " + FormatTimeUtc(*i.began_at) : "");
+                    maintenance && i.began_at && i.ended_at
+                        ? " · " + FormatTimeUtc(*i.began_at) + " – " + FormatTimeUtc(*i.ended_at)
+                        : (i.began_at ? " · since " + FormatTimeUtc(*i.began_at) : std::string()));
     out += fmt::format(
         "<form class=\"sp-form\" method=\"post\" action=\"/status/admin/incidents/{0}/update\">"
         "<input type=\"hidden\" name=\"csrf\" value=\"{1}\"><label>Phase<select name=\"phase\">{2}</select></label>"
@@ -208,12 +211,15 @@ class AdminPages : public std::enable_shared_from_this<AdminPages> {
           "value=\"{}\"><button type=\"submit\">Publish</button></form>",
           E(i.id), E(s.csrf));
     }
-    if (!maintenance) {
-      out += fmt::format(
-          "<form method=\"post\" action=\"/status/admin/incidents/{}/resolve\"><input type=\"hidden\" name=\"csrf\" "
-          "value=\"{}\"><button type=\"submit\">Resolve</button></form>",
-          E(i.id), E(s.csrf));
-    }
+    // An incident is resolved, maintenance in progress ends now, maintenance still to come is cancelled.
+    bool upcoming = maintenance && i.began_at && *i.began_at > now;
+    out += fmt::format(
+        "<form method=\"post\" action=\"/status/admin/incidents/{}/{}\"><input type=\"hidden\" name=\"csrf\" "
+        "value=\"{}\"><button type=\"submit\">{}</button></form>",
+        E(i.id), upcoming ? "cancel" : "resolve", E(s.csrf),
+        !maintenance ? "Resolve"
+        : upcoming   ? "Cancel maintenance"
+                     : "End maintenance now");
     return out + "</div></article>";
   }
 
@@ -390,6 +396,13 @@ class AdminPages : public std::enable_shared_from_this<AdminPages> {
       change.phase = statuspage::PhaseRef{g->generation, static_cast<int>(g->phases.size()) - 1};
     }
     return Done(c, ChangeAndTell(*i, change, "Resolved", "Resolved by the operators.", c.now), "Incident resolved.");
+  }
+
+  Response Cancel(RouteCall& c) {
+    QueryParams form;
+    Session* s = nullptr;
+    if (auto r = Guard(c, &form, &s)) return *r;
+    return Done(c, page().DeleteIncident(c.Param("id")), "Maintenance cancelled.");
   }
 
   Response Publish(RouteCall& c) {

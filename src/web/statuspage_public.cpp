@@ -588,16 +588,18 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
   // ---- Feeds ----
 
   // Feeds need absolute links: the configured public URL, else http:// and the request's Host.
-  std::string BaseUrl(const RouteCall& c) {
+  // Feeds need absolute links: the configured public URL, else http:// and the request's Host,
+  // which must look like a host (RFC 9110: letters, digits, '.', '-', ':' and an IPv6 literal).
+  std::optional<std::string> BaseUrl(const RouteCall& c) {
     if (!deps_.public_url.empty()) return deps_.public_url;
     const std::string* host = c.request.Header("host");
-    std::string h = host == nullptr ? "localhost" : *host;
-    // A Host header is the client's to choose: keep only what a host[:port] may contain.
-    std::erase_if(h, [](char ch) {
-      return !(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' || ch == '[' ||
-               ch == ']');
+    if (host == nullptr || host->empty()) return std::string("http://localhost");
+    bool ok = std::all_of(host->begin(), host->end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' || ch == '[' ||
+             ch == ']';
     });
-    return "http://" + (h.empty() ? std::string("localhost") : h);
+    if (!ok) return std::nullopt;
+    return "http://" + *host;
   }
 
   static std::string Rfc822(TimePoint t) {
@@ -609,11 +611,26 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     return buf;
   }
 
-  static TimePoint LastChange(const Incident& i) {
-    TimePoint t = i.began_at.value_or(TimePoint{});
-    for (const auto& u : i.updates) t = std::max(t, u.created_at);
-    if (i.ended_at && !i.IsMaintenance()) t = std::max(t, *i.ended_at);
-    return t;
+  // The newest change a visitor could have seen by `now` (an entry's `updated` is never in the
+  // future, RFC 4287 4.2.15): its updates, its start and its end as far as they have happened.
+  static TimePoint LastChange(const Incident& i, TimePoint now) {
+    std::optional<TimePoint> t;
+    auto consider = [&](TimePoint x) {
+      if (x <= now && (!t || x > *t)) t = x;
+    };
+    for (const auto& u : i.updates) consider(u.created_at);
+    if (i.began_at) consider(*i.began_at);
+    if (i.ended_at) consider(*i.ended_at);
+    return t.value_or(now);
+  }
+
+  // Text for XML: escaped like HTML, and without U+FFFE/U+FFFF, which XML 1.0 does not allow.
+  static std::string X(std::string_view text) {
+    std::string out = HtmlEscape(text);
+    for (size_t p = out.find("\xEF\xBF"); p != std::string::npos; p = out.find("\xEF\xBF", p + 1)) {
+      if (p + 2 < out.size() && (out[p + 2] == '\xBE' || out[p + 2] == '\xBF')) out[p + 2] = '\xBD';
+    }
+    return out;
   }
 
   std::string EntryText(const Incident& i, TimePoint now) {
@@ -636,17 +653,20 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
 
   Response Feed(RouteCall& c, bool atom) {
     if (Status s = c.query.OnlyAllowed({}); !s.ok()) return Html404(c, 400, s.message());
-    std::string base = BaseUrl(c);
+    std::optional<std::string> base_url = BaseUrl(c);
+    if (!base_url) return Html404(c, 400, "The Host header is not a host name.");
+    const std::string& base = *base_url;
     // The links in a feed depend on the Host it was asked for.
     std::string key = c.request.target + "@" + base;
     std::vector<const Incident*> entries;
     for (const auto& i : page().data().incidents) {
       if (i.published) entries.push_back(&i);
     }
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const Incident* a, const Incident* b) { return LastChange(*a) > LastChange(*b); });
+    std::stable_sort(entries.begin(), entries.end(), [&](const Incident* a, const Incident* b) {
+      return LastChange(*a, c.now) > LastChange(*b, c.now);
+    });
     if (entries.size() > kJsonIncidentLimit) entries.resize(kJsonIncidentLimit);
-    TimePoint updated = entries.empty() ? c.now : LastChange(*entries.front());
+    TimePoint updated = entries.empty() ? c.now : LastChange(*entries.front(), c.now);
     return CachedAs(key, c, [&] {
       std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
       if (atom) {
@@ -655,14 +675,15 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
             "<link rel=\"self\" type=\"application/atom+xml\" href=\"{0}/status/feed.atom\"/>"
             "<link rel=\"alternate\" type=\"text/html\" href=\"{0}/status\"/><author><name>{1}</name></author>"
             "<generator>csoc</generator>\n",
-            E(base), E(Title()), FormatIso8601(updated));
+            X(base), X(Title()), FormatIso8601(updated));
         for (const Incident* i : entries) {
           out += fmt::format(
               "<entry><id>urn:uuid:{}</id><title>{}</title><updated>{}</updated><published>{}</published>"
               "<link rel=\"alternate\" type=\"text/html\" href=\"{}/status/incidents/{}\"/>"
               "<summary type=\"text\">{}</summary></entry>\n",
-              E(i->id), E(i->display_name), FormatIso8601(LastChange(*i)),
-              FormatIso8601(i->began_at.value_or(LastChange(*i))), E(base), E(i->id), E(EntryText(*i, c.now)));
+              X(i->id), X(i->display_name), FormatIso8601(LastChange(*i, c.now)),
+              FormatIso8601(std::min(i->began_at.value_or(LastChange(*i, c.now)), LastChange(*i, c.now))), X(base),
+              X(i->id), X(EntryText(*i, c.now)));
         }
         out += "</feed>\n";
       } else {
@@ -671,12 +692,12 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
             "<link>{0}/status</link><description>Incidents and maintenance of {1}</description><language>en</language>"
             "<lastBuildDate>{2}</lastBuildDate><generator>csoc</generator>"
             "<atom:link href=\"{0}/status/feed.rss\" rel=\"self\" type=\"application/rss+xml\"/>\n",
-            E(base), E(Title()), Rfc822(updated));
+            X(base), X(Title()), Rfc822(updated));
         for (const Incident* i : entries) {
           out += fmt::format(
               "<item><title>{}</title><link>{}/status/incidents/{}</link><guid isPermaLink=\"false\">{}</guid>"
               "<pubDate>{}</pubDate><description>{}</description></item>\n",
-              E(i->display_name), E(base), E(i->id), E(i->id), Rfc822(LastChange(*i)), E(EntryText(*i, c.now)));
+              X(i->display_name), X(base), X(i->id), X(i->id), Rfc822(LastChange(*i, c.now)), X(EntryText(*i, c.now)));
         }
         out += "</channel></rss>\n";
       }

@@ -477,8 +477,15 @@ TEST(LoadTest, ExampleFleetLoads) {
                            FakeEnv({{"PLATFORM_API_TOKEN", "example-token"}}));
   ASSERT_THAT(Errors(r), IsEmpty());
   const fleet::Fleet& f = *r.fleet;
-  EXPECT_EQ(r.files.size(), 3u);
+  EXPECT_EQ(r.files.size(), 4u);
   EXPECT_EQ(f.settings.title, "Example Research Fleet");
+  // Its status page: components bound to services and environments, a logo read from its file.
+  ASSERT_EQ(f.status_page.components.size(), 5u);
+  EXPECT_THAT(f.status_page.components[1].services, ElementsAre("gen3-prod/fence"));
+  EXPECT_FALSE(f.status_page.components[3].automatic.enabled);
+  EXPECT_EQ(f.status_page.logo_content_type, "image/svg+xml");
+  EXPECT_EQ(f.status_page.logo.rfind("<svg", 0), 0u);
+  EXPECT_EQ(f.status_page.colors.at("header"), "#12263f");
   ASSERT_EQ(f.environments.size(), 3u);
   EXPECT_THAT(f.Clusters(), ElementsAre("aws-us-east-1", "onprem-eu"));
   std::map<fleet::CheckKind, int> kinds;
