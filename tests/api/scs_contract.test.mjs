@@ -8,24 +8,17 @@
 // Run: CSOC_BINARY=build/default/src/csoc node --test tests/api/scs_contract.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual, promisify } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
+import { csocCli, freePort, sleep, sourceDir, startCsoc as startServer, stopProcess } from '../support/csoc.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = process.env.CSOC_SOURCE_DIR || path.resolve(here, '../..');
-const binary = process.env.CSOC_BINARY || path.join(sourceDir, 'build/default/src/csoc');
 const specPath = path.join(sourceDir, 'tests/api/scs-status-page-openapi-1.1.2.yaml');
 const API = '/status-api/v1';
-const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------------
 // The spec: its operations, their documented success code and response schema.
@@ -138,59 +131,21 @@ let base;
 const tokens = {};
 let expiringCreatedAt = 0;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function startCsoc() {
   const port = await freePort();
-  const proc = spawn(binary, ['serve', '--config', configDir, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const s = { proc, log: '', base: `http://127.0.0.1:${port}` };
-  proc.stdout.on('data', (d) => (s.log += d));
-  proc.stderr.on('data', (d) => (s.log += d));
-  s.exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`csoc exited (${proc.exitCode ?? proc.signalCode}) before it answered:\n${s.log}`);
-    }
-    try {
-      const res = await fetch(`${s.base}${API}/phases`);
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`csoc did not answer at ${s.base}${API}/phases within 30 s:\n${s.log}`);
-    await sleep(50);
-  }
-  server = s;
-  base = s.base;
+  server = await startServer(
+    ['serve', '--config', configDir, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
+    { port, readyPath: `${API}/phases` },
+  );
+  base = server.base;
 }
 
 async function stopCsoc() {
   const s = server;
   server = null;
-  if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return s ? s.exited : null;
-  s.proc.kill('SIGTERM');
-  const timer = setTimeout(() => s.proc.kill('SIGKILL'), 15_000);
-  const result = await s.exited;
-  clearTimeout(timer);
-  return { ...result, log: s.log };
-}
-
-async function csocCli(...args) {
-  const { stdout } = await run(binary, args);
-  return stdout.trim();
+  if (!s) return null;
+  await stopProcess(s.proc);
+  return { ...(await s.exited), log: s.log };
 }
 
 const createToken = (name, scope, ...extra) =>

@@ -9,24 +9,19 @@
 // Run: CSOC_BINARY=build/default/src/csoc node --test tests/api/status_feeds.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createToken, freePort, startCsoc as startServer, stopProcess } from '../support/csoc.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = process.env.CSOC_SOURCE_DIR || path.resolve(here, '../..');
-const binary = process.env.CSOC_BINARY || path.join(sourceDir, 'build/default/src/csoc');
 const API = '/status-api/v1';
 const XMLLINT = '/usr/bin/xmllint';
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
 const run = promisify(execFile);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Text that needs escaping in XML, and non-ASCII.
 const TITLE = `Ops & <Status> "Zürich" – it's ✓`;
@@ -47,49 +42,13 @@ let token;
 const ids = {};
 const feeds = {};
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function startCsoc(configDir, dataDir) {
   const port = await freePort();
-  const proc = spawn(binary, ['serve', '--config', configDir, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const s = { proc, log: '', base: `http://127.0.0.1:${port}` };
-  proc.stdout.on('data', (d) => (s.log += d));
-  proc.stderr.on('data', (d) => (s.log += d));
-  s.exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new Error(`csoc exited (${proc.exitCode ?? proc.signalCode}) before it answered:\n${s.log}`);
-    }
-    try {
-      if ((await fetch(`${s.base}/readyz`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`csoc did not become ready within 30 s:\n${s.log}`);
-    await sleep(50);
-  }
-  return s;
+  return startServer(['serve', '--config', configDir, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], { port });
 }
 
 async function stopCsoc(s) {
-  if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return;
-  s.proc.kill('SIGTERM');
-  const timer = setTimeout(() => s.proc.kill('SIGKILL'), 15_000);
-  await s.exited;
-  clearTimeout(timer);
+  if (s) await stopProcess(s.proc);
 }
 
 async function api(method, urlPath, body) {
@@ -148,17 +107,7 @@ before(async () => {
       '',
     ].join('\n'),
   );
-  const { stdout } = await run(binary, [
-    'token',
-    'create',
-    '--data-dir',
-    dataDir,
-    '--name',
-    'feeds',
-    '--scope',
-    'status:write',
-  ]);
-  token = stdout.trim();
+  token = await createToken(dataDir, 'feeds', 'status:write');
   server = await startCsoc(configDir, dataDir);
   base = server.base;
 

@@ -6,52 +6,16 @@
 // Run: CSOC_BINARY=build/default/src/csoc node --test tests/browser/dashboard.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { freePort, launchChromium, screenshots, sleep, spawnCsoc, stopProcess, waitForReady } from '../support/csoc.mjs';
 
-const sourceDir = process.env.CSOC_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const binary = process.env.CSOC_BINARY || path.join(sourceDir, 'build/default/src/csoc');
-const screenshots = path.join(sourceDir, 'build', 'screenshots');
 
 let csoc;
-let csocLog = '';
 let dataDir;
 let base;
 let browser;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForReady(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (csoc.exitCode !== null) throw new Error(`csoc exited with ${csoc.exitCode}:\n${csocLog}`);
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`csoc did not become ready at ${url} within ${timeoutMs} ms:\n${csocLog}`);
-}
 
 async function fleetJson() {
   const res = await fetch(`${base}/api/v1/fleet`);
@@ -105,36 +69,16 @@ before(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'csoc-browser-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  csoc = spawn(binary, ['demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--base-port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  csoc.stdout.on('data', (d) => (csocLog += d));
-  csoc.stderr.on('data', (d) => (csocLog += d));
-  await waitForReady(`${base}/readyz`, 60_000);
+  csoc = spawnCsoc(['demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--base-port', '0']);
+  await waitForReady(csoc, `${base}/readyz`, 60_000, 100);
   // Let the first round of probes land so that states are known.
   await eventually(async () => (await environmentHealth('gen3-prod-eu')) === 'down', 60_000, 'gen3-prod-eu down');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (csoc && csoc.exitCode === null) {
-    const exited = new Promise((r) => csoc.once('exit', r));
-    csoc.kill('SIGTERM');
-    const timer = setTimeout(() => csoc.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopProcess(csoc);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -10,20 +10,24 @@
 // Run: CSOC_BINARY=build/default/src/csoc node --test tests/browser/status_admin.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  assertSameOrigin,
+  createToken,
+  csocCli,
+  freePort,
+  launchChromium,
+  screenshots,
+  sleep,
+  spawnCsoc,
+  stopProcess,
+} from '../support/csoc.mjs';
 
-const sourceDir = process.env.CSOC_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const binary = process.env.CSOC_BINARY || path.join(sourceDir, 'build/default/src/csoc');
-const screenshots = path.join(sourceDir, 'build', 'screenshots');
 
 let server;
-let serverLog = '';
 let workDir;
 let dataDir;
 let base;
@@ -40,37 +44,14 @@ const FIRST = 'Sign-in failures for some users';
 const DRAFT = 'Slow searches on the portal (draft)';
 const MAINTENANCE = 'Database upgrade';
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 // The session cookie's path is /status/admin: ask for the cookies of that URL.
 const adminUrl = () => `${base}/status/admin`;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function eventually(fn, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
-    if (server && server.exitCode !== null) throw new Error(`csoc exited with ${server.exitCode}:\n${serverLog}`);
+    if (server && server.exitCode !== null) throw new Error(`csoc exited with ${server.exitCode}:\n${server.log}`);
     try {
       last = await fn();
       if (last) return last;
@@ -79,11 +60,7 @@ async function eventually(fn, timeoutMs, what) {
     }
     await sleep(100);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})\n${serverLog}`);
-}
-
-function csocCli(args) {
-  return execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})\n${server?.log ?? ''}`);
 }
 
 async function getJson(p) {
@@ -214,16 +191,12 @@ status_page:
     - {name: portal, display_name: "${PORTAL}", group: Services, environments: [prod]}
 `,
   );
-  token = csocCli(['token', 'create', '--data-dir', dataDir, '--name', 'ops', '--scope', 'status:write']).trim();
+  token = await createToken(dataDir, 'ops', 'status:write');
   assert.match(token, /^csoc_[0-9a-f]+$/);
 
   const listen = await freePort();
   base = `http://127.0.0.1:${listen}`;
-  server = spawn(binary, ['serve', '--config', config, '--listen', `127.0.0.1:${listen}`, '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
+  server = spawnCsoc(['serve', '--config', config, '--listen', `127.0.0.1:${listen}`, '--data-dir', dataDir]);
   await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 'csoc ready');
   // Monitoring has judged the check: both components are operational before operators act.
   await eventually(
@@ -232,22 +205,12 @@ status_page:
     'operational components',
   );
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await stop(server);
+  await stopProcess(server);
   if (upstream) upstream.close();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
@@ -545,7 +508,7 @@ test('revoking the token ends its session', async () => {
   const type = await section(page, 'New incident').locator('select[name="type"] option').first().getAttribute('value');
   const count = (await getJson('/api/v2/incidents.json')).incidents.length;
 
-  csocCli(['token', 'revoke', '--data-dir', dataDir, '--name', 'ops']);
+  await csocCli('token', 'revoke', '--data-dir', dataDir, '--name', 'ops');
   await page.reload();
   await assertSignInForm(page);
   // A form post of the revoked session changes nothing.
@@ -567,15 +530,6 @@ test('revoking the token ends its session', async () => {
 });
 
 test('no page loaded anything from another origin, without console errors', () => {
-  assert.ok(requests.length > 0, 'no requests were recorded');
-  const origin = new URL(base).origin;
-  const foreign = requests.filter((u) => {
-    try {
-      return new URL(u).origin !== origin;
-    } catch {
-      return true;
-    }
-  });
-  assert.deepEqual(foreign, [], `requests left ${origin}: ${foreign.join(', ')}`);
+  assertSameOrigin(requests, base);
   assert.deepEqual(problems, [], problems.join('\n'));
 });

@@ -8,59 +8,22 @@
 // Run: CSOC_BINARY=build/default/src/csoc node --test tests/browser/status_page.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { assertSameOrigin, freePort, launchChromium, screenshots, sleep, spawnCsoc, stopProcess } from '../support/csoc.mjs';
 
-const sourceDir = process.env.CSOC_SOURCE_DIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const binary = process.env.CSOC_BINARY || path.join(sourceDir, 'build/default/src/csoc');
-const screenshots = path.join(sourceDir, 'build', 'screenshots');
 
 const kDays = 90;
 const kMaxWeight = 50_000; // bytes of HTML + CSS
 
 let simulator;
 let server;
-const logs = { simulator: '', server: '' };
 let workDir;
 let base;
 let browser;
 const commons = []; // [{ cluster, name }] as the simulator prints them
 let brokenIncident; // an open automatic incident that stays open: gen3-prod-eu's (fence answers 503)
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function start(name, args) {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (d) => (logs[name] += d));
-  child.stderr.on('data', (d) => (logs[name] += d));
-  return child;
-}
-
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // Polls until `fn` returns a truthy value (an exception counts as not yet).
 async function eventually(fn, timeoutMs, what) {
@@ -68,7 +31,7 @@ async function eventually(fn, timeoutMs, what) {
   let last;
   while (Date.now() < deadline) {
     for (const [name, child] of [['simulator', simulator], ['server', server]]) {
-      if (child && child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${logs[name]}`);
+      if (child && child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${child.log}`);
     }
     try {
       last = await fn();
@@ -78,7 +41,7 @@ async function eventually(fn, timeoutMs, what) {
     }
     await sleep(200);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})\n${logs.server}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})\n${server?.log ?? ''}`);
 }
 
 async function getJson(p) {
@@ -100,19 +63,6 @@ async function watchedPage(context) {
   });
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   return { page, requests, problems };
-}
-
-function assertSameOrigin(requests) {
-  assert.ok(requests.length > 0, 'no requests were recorded');
-  const origin = new URL(base).origin;
-  const foreign = requests.filter((u) => {
-    try {
-      return new URL(u).origin !== origin;
-    } catch {
-      return true;
-    }
-  });
-  assert.deepEqual(foreign, [], `requests left ${origin}: ${foreign.join(', ')}`);
 }
 
 // The components as the page lists them: name, badge text and the number of day bars.
@@ -162,7 +112,7 @@ before(async () => {
   workDir = mkdtempSync(path.join(os.tmpdir(), 'csoc-status-browser-'));
   const configDir = path.join(workDir, 'fleet');
   const dataDir = path.join(workDir, 'data');
-  simulator = start('simulator', [
+  simulator = spawnCsoc([
     'simulate',
     '--base-port', '0',
     '--flap-period', '3s',
@@ -170,11 +120,11 @@ before(async () => {
     '--write-config', configDir,
     '--data-dir', dataDir,
   ]);
-  await eventually(() => logs.simulator.includes('fleet config written'), 20_000, 'the simulated fleet');
-  for (const m of logs.simulator.matchAll(/^(cluster-[a-z]+)\/([a-z0-9-]+) http/gm)) {
+  await eventually(() => simulator.log.includes('fleet config written'), 20_000, 'the simulated fleet');
+  for (const m of simulator.log.matchAll(/^(cluster-[a-z]+)\/([a-z0-9-]+) http/gm)) {
     commons.push({ cluster: m[1], name: m[2] });
   }
-  assert.equal(commons.length, 6, logs.simulator);
+  assert.equal(commons.length, 6, simulator.log);
 
   // The demo's components, but incidents open after 1 s instead of 20 s.
   const components = commons
@@ -194,7 +144,7 @@ before(async () => {
 
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = start('server', ['serve', '--config', configDir, '--listen', `127.0.0.1:${port}`]);
+  server = spawnCsoc(['serve', '--config', configDir, '--listen', `127.0.0.1:${port}`]);
   await eventually(async () => (await fetch(`${base}/readyz`)).status === 200, 30_000, 'csoc ready');
 
   // Monitoring opens incidents: gen3-prod-eu's stays open (fence keeps failing); the flapping
@@ -219,23 +169,13 @@ before(async () => {
     'a resolved incident for gen3-research',
   );
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await stop(server);
-  await stop(simulator);
+  await stopProcess(server);
+  await stopProcess(simulator);
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
@@ -281,7 +221,7 @@ test('the status page on a desktop shows the banner, the components and the inci
   assert.equal((await past.first().locator('.sp-state').textContent()).trim(), 'resolved');
 
   await page.screenshot({ path: path.join(screenshots, 'status-desktop.png'), fullPage: true });
-  assertSameOrigin(requests);
+  assertSameOrigin(requests, base);
   assert.deepEqual(problems, [], problems.join('\n'));
 
   await context.close();
@@ -313,7 +253,7 @@ test('the status page fits a 360 px phone', async () => {
     assert.ok(b.narrowest >= 5, `day cells are too narrow to point at: ${JSON.stringify(b)}`);
   }
   await page.screenshot({ path: path.join(screenshots, 'status-phone.png'), fullPage: true });
-  assertSameOrigin(requests);
+  assertSameOrigin(requests, base);
   assert.deepEqual(problems, [], problems.join('\n'));
   await context.close();
 });
@@ -324,6 +264,6 @@ test('the status page works with JavaScript disabled', async () => {
   const res = await page.goto(`${base}/status`);
   assert.equal(res.status(), 200);
   await assertContent(page);
-  assertSameOrigin(requests);
+  assertSameOrigin(requests, base);
   await context.close();
 });

@@ -338,6 +338,34 @@ TEST(StatusPageConfigTest, BadPublicUrl) {
   }
 }
 
+TEST(StatusPageConfigTest, LogoAndColors) {
+  csoc::testing::TempDir dir;
+  csoc::testing::WriteFile(dir.path() / "logo.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+  csoc::testing::WriteFile(dir.path() / "logo.gif", "GIF89a");
+  csoc::testing::WriteFile(dir.path() / "fleet.yaml",
+                           WithStatusPage("  logo: logo.svg\n"
+                                          "  colors: {header: \"#12263f\", accent: \"#fff\"}\n"));
+  LoadResult r = LoadFleet(dir.path() / "fleet.yaml", FakeEnv({}));
+  ASSERT_THAT(Errors(r), IsEmpty());
+  EXPECT_EQ(r.fleet->status_page.logo, "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+  EXPECT_EQ(r.fleet->status_page.logo_content_type, "image/svg+xml");
+  EXPECT_EQ(r.fleet->status_page.colors.at("accent"), "#fff");
+
+  // A missing file, a format browsers would need another type for, a colour that is not hex, a
+  // colour key that does not exist.
+  csoc::testing::WriteFile(dir.path() / "fleet.yaml", WithStatusPage("  logo: nope.svg\n"
+                                                                     "  colors: {header: red, acent: \"#000\"}\n"));
+  r = LoadFleet(dir.path() / "fleet.yaml", FakeEnv({}));
+  std::string file = (dir.path() / "fleet.yaml").string();
+  ASSERT_EQ(r.errors.size(), 3u) << ::testing::PrintToString(Errors(r));
+  EXPECT_THAT(r.errors[0].message, ::testing::HasSubstr("logo: no such file"));
+  EXPECT_THAT(r.errors[1].message, ::testing::HasSubstr("colors.header: 'red' must be a hex colour"));
+  EXPECT_THAT(r.errors[2].message, ::testing::HasSubstr("unknown key 'acent' in colors (did you mean 'accent'?)"));
+  csoc::testing::WriteFile(dir.path() / "fleet.yaml", WithStatusPage("  logo: logo.gif\n"));
+  r = LoadFleet(dir.path() / "fleet.yaml", FakeEnv({}));
+  EXPECT_THAT(Errors(r), ElementsAre(::testing::HasSubstr("must be an .svg or .png file"))) << file;
+}
+
 TEST(StatusPageConfigTest, BadListen) {
   LoadResult r = Load(WithStatusPage("  listen: \"0.0.0.0\"\n"));
   EXPECT_THAT(Errors(r), ElementsAre(At(Line(1), 11,

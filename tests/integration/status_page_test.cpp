@@ -3,7 +3,6 @@
 // it must follow: an automatic incident opens when it goes down, is resolved when it comes back,
 // survives a restart unchanged, and an operator who edits one takes it over from automation.
 // Processes are stopped by PID.
-#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -19,6 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::HttpGet;
+using testing::HttpRequest;
 using testing::Process;
 using testing::TempDir;
 using testing::WaitFor;
@@ -49,40 +49,6 @@ constexpr const char* kStatusPageYaml = R"(status_page:
 )";
 
 constexpr const char* kAllTime = "?start=2000-01-01T00:00:00Z&end=2100-01-01T00:00:00Z";
-
-size_t Collect(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-// A request with extra headers (the shared client sends none): status 0 when it failed.
-testing::HttpResponse Send(const std::string& method, const std::string& url, const std::string& body,
-                           const std::vector<std::string>& headers) {
-  testing::HttpResponse r;
-  CURL* curl = curl_easy_init();
-  curl_slist* list = nullptr;
-  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  CURLcode rc = curl_easy_perform(curl);
-  if (rc == CURLE_OK) {
-    long code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    r.status = static_cast<int>(code);
-  } else {
-    r.error = curl_easy_strerror(rc);
-  }
-  curl_slist_free_all(list);
-  curl_easy_cleanup(curl);
-  return r;
-}
 
 bool Affects(const json& public_incident, const std::string& component_id) {
   for (const json& c : public_incident.value("components", json::array())) {
@@ -291,11 +257,11 @@ TEST_F(StatusPageEndToEnd, MonitoringOpensResolvesAndKeepsIncidentsAndOperatorsT
     known.insert(id);
     known.insert(control["id"].get<std::string>());
     const std::string body = R"({"displayName": "Research commons: engineers are on it"})";
-    auto anonymous = Send("PATCH", Url("/status-api/v1/incidents/" + control["id"].get<std::string>()), body,
-                          {"Content-Type: application/json"});
+    auto anonymous = HttpRequest("PATCH", Url("/status-api/v1/incidents/" + control["id"].get<std::string>()), body,
+                                 {"Content-Type: application/json"});
     EXPECT_EQ(anonymous.status, 401) << anonymous.body;
-    auto patched = Send("PATCH", Url("/status-api/v1/incidents/" + id), body,
-                        {"Content-Type: application/json", "Authorization: Bearer " + token_});
+    auto patched = HttpRequest("PATCH", Url("/status-api/v1/incidents/" + id), body,
+                               {"Content-Type: application/json", "Authorization: Bearer " + token_});
     ASSERT_EQ(patched.status, 204) << patched.body;
     json now = MustGet("/status-api/v1/incidents/" + id)["data"];
     EXPECT_EQ(now["displayName"], "Research commons: engineers are on it") << now.dump();

@@ -4,7 +4,6 @@
 // fleet's settings.data_dir. End to end with `csoc serve`: a created token authorises a write, a
 // revoke while the server runs takes effect at once, and the server never logs a secret.
 // Processes are stopped by PID.
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -33,6 +32,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using testing::HttpGet;
+using testing::HttpRequest;
 using ::testing::Not;
 using testing::Process;
 using testing::ReadFile;
@@ -407,43 +407,6 @@ TEST_F(TokenCliTest, ConfigUsesItsDataDir) {
 
 // ---- End to end with csoc serve ----
 
-size_t Collect(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
-// A request with extra headers (the shared client sends none): status 0 when it failed.
-testing::HttpResponse Send(const std::string& method, const std::string& url, const std::string& body,
-                           const std::vector<std::string>& headers) {
-  testing::HttpResponse r;
-  CURL* curl = curl_easy_init();
-  curl_slist* list = nullptr;
-  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  CURLcode rc = curl_easy_perform(curl);
-  if (rc == CURLE_OK) {
-    long code = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-    r.status = static_cast<int>(code);
-    char* type = nullptr;
-    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type);
-    if (type != nullptr) r.headers["content-type"] = type;
-  } else {
-    r.error = curl_easy_strerror(rc);
-  }
-  curl_slist_free_all(list);
-  curl_easy_cleanup(curl);
-  return r;
-}
-
 TEST_F(TokenCliTest, ServeAcceptsACreatedTokenAndRefusesItOnceRevoked) {
   std::filesystem::path config = dir_.path() / "fleet.yaml";
   WriteFile(config,
@@ -468,14 +431,14 @@ TEST_F(TokenCliTest, ServeAcceptsACreatedTokenAndRefusesItOnceRevoked) {
   for (const std::vector<std::string>& headers :
        {std::vector<std::string>{json_type},
         {json_type, "Authorization: Bearer csoc_000000000000000000000000000000000000000000000000"}}) {
-    testing::HttpResponse r = Send("POST", url, body, headers);
+    testing::HttpResponse r = HttpRequest("POST", url, body, headers);
     EXPECT_EQ(r.status, 401) << r.body;
     json j = json::parse(r.body, nullptr, false);
     ASSERT_TRUE(j.is_object()) << r.body;
     EXPECT_TRUE(j["message"].is_string() && !j["message"].get<std::string>().empty()) << r.body;
   }
 
-  testing::HttpResponse created = Send("POST", url, body, {json_type, "Authorization: Bearer " + secret});
+  testing::HttpResponse created = HttpRequest("POST", url, body, {json_type, "Authorization: Bearer " + secret});
   ASSERT_EQ(created.status, 201) << created.body << "\n" << server.Log();
   json component = json::parse(created.body, nullptr, false);
   ASSERT_TRUE(component.is_object()) << created.body;
@@ -484,7 +447,7 @@ TEST_F(TokenCliTest, ServeAcceptsACreatedTokenAndRefusesItOnceRevoked) {
   // Revoked from the CLI while the server runs: the very next request is refused.
   CliResult revoked = Revoke("operator");
   ASSERT_EQ(revoked.code, 0) << revoked.Describe();
-  testing::HttpResponse refused = Send("POST", url, body, {json_type, "Authorization: Bearer " + secret});
+  testing::HttpResponse refused = HttpRequest("POST", url, body, {json_type, "Authorization: Bearer " + secret});
   EXPECT_EQ(refused.status, 401) << refused.body;
   EXPECT_THAT(refused.headers["content-type"], HasSubstr("application/json"));
   json message = json::parse(refused.body, nullptr, false);
@@ -500,8 +463,8 @@ TEST_F(TokenCliTest, ServeAcceptsACreatedTokenAndRefusesItOnceRevoked) {
   EXPECT_EQ(components["data"].size(), 1u) << listed.body;
 
   // A malformed header and a wrong scheme do not leak the token either.
-  Send("POST", url, body, {json_type, "Authorization: Basic " + secret});
-  Send("POST", url, body, {json_type, "Authorization: Bearer " + secret + "x"});
+  HttpRequest("POST", url, body, {json_type, "Authorization: Basic " + secret});
+  HttpRequest("POST", url, body, {json_type, "Authorization: Bearer " + secret + "x"});
 
   EXPECT_EQ(server.Signal(SIGTERM), 0) << server.Log();
   std::string log = server.Log();

@@ -140,11 +140,14 @@ size_t CollectHeader(char* data, size_t size, size_t n, void* user) {
 }  // namespace
 
 HttpResponse HttpRequest(const std::string& method, const std::string& url, const std::string& body,
-                         std::chrono::milliseconds timeout) {
+                         const std::vector<std::string>& headers, std::chrono::milliseconds timeout) {
   HttpResponse r;
   CURL* curl = curl_easy_init();
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (list != nullptr) curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -163,8 +166,14 @@ HttpResponse HttpRequest(const std::string& method, const std::string& url, cons
   } else {
     r.error = curl_easy_strerror(rc);
   }
+  curl_slist_free_all(list);
   curl_easy_cleanup(curl);
   return r;
+}
+
+HttpResponse HttpRequest(const std::string& method, const std::string& url, const std::string& body,
+                         std::chrono::milliseconds timeout) {
+  return HttpRequest(method, url, body, {}, timeout);
 }
 
 HttpResponse HttpGet(const std::string& url, std::chrono::milliseconds timeout) {

@@ -63,6 +63,10 @@ struct HttpResponse {
 HttpResponse HttpGet(const std::string& url, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 HttpResponse HttpRequest(const std::string& method, const std::string& url, const std::string& body,
                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// The same with request header lines ("Name: value"); the answer's headers are in `headers`.
+HttpResponse HttpRequest(const std::string& method, const std::string& url, const std::string& body,
+                         const std::vector<std::string>& headers,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // Polls `pred` every 50 ms until it is true or `timeout` passes; returns its last value.
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
