@@ -14,7 +14,7 @@ PACKAGES=(
   chromium sqlite3 curl
 )
 if [[ ${1:-} == bench ]]; then
-  PACKAGES+=(nginx-light prometheus-blackbox-exporter prometheus jq bc iproute2)
+  PACKAGES+=(nginx-light prometheus-blackbox-exporter prometheus jq bc iproute2 wrk)
 fi
 
 missing=()
