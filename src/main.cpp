@@ -343,7 +343,9 @@ int TokenCommand(const std::string& action, const TokenArgs& args) {
     return 1;
   }
   if (list.empty()) {
-    std::cout << "no tokens; create one with: csoc token create --name NAME --scope status:write\n";
+    std::cout << "no tokens in " << db->string() << "; create one with: csoc token create "
+              << (args.data_dir.empty() ? "--config " + args.config_path : "--data-dir " + args.data_dir)
+              << " --name NAME --scope status:write\n";
     return 0;
   }
   std::cout << fmt::format("{:<24} {:<22} {:<10} {:<25} {:<25}\n", "NAME", "SCOPES", "STATE", "CREATED", "EXPIRES");
