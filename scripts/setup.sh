@@ -9,12 +9,12 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost-dev libboost-system-dev libcurl4-openssl-dev libssl-dev libc-ares-dev
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libpq-dev
-  libspdlog-dev libfmt-dev libcli11-dev libre2-dev libargon2-dev
+  libspdlog-dev libfmt-dev libcli11-dev libre2-dev libargon2-dev libxxhash-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium sqlite3 curl
 )
 if [[ ${1:-} == bench ]]; then
-  PACKAGES+=(nginx-light prometheus-blackbox-exporter prometheus jq bc iproute2 wrk)
+  PACKAGES+=(nginx-light prometheus-blackbox-exporter prometheus jq bc iproute2 wrk goaccess)
 fi
 
 missing=()
