@@ -10,6 +10,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libcurl4-openssl-dev libssl-dev libc-ares-dev
   libsimdjson-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev libpq-dev
   libspdlog-dev libfmt-dev libcli11-dev libre2-dev libargon2-dev libxxhash-dev zlib1g-dev
+  libprotobuf-dev protobuf-compiler libsnappy-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium sqlite3 curl
 )
