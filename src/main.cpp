@@ -17,13 +17,18 @@
 #include "config/config.h"
 #include "core/metrics.h"
 #include "core/time.h"
+#include "demo/access_logs.h"
 #include "demo/history_seed.h"
 #include "demo/simulator.h"
+#include "logs/cli.h"
+#include "logs/ingest.h"
+#include "logs/store.h"
 #include "monitor/monitor.h"
 #include "statuspage/feed.h"
 #include "statuspage/status_page.h"
 #include "store/store.h"
 #include "store/writer.h"
+#include "web/logs_routes.h"
 #include "web/server.h"
 
 namespace asio = boost::asio;
@@ -78,6 +83,23 @@ struct ServeOptions {
   std::function<void()> on_ready;
 };
 
+logs::IngestOptions IngestOptionsOf(const fleet::LogSettings& settings) {
+  logs::IngestOptions o;
+  for (const fleet::LogSource& src : settings.sources) {
+    logs::SourceConfig c;
+    c.name = src.name;
+    c.environment = src.environment;
+    c.file = src.file;
+    const Status st = logs::LogFormat::Parse(src.format, &c.format);  // the config checked it
+    if (!st.ok()) continue;
+    o.sources.push_back(std::move(c));
+  }
+  o.pseudonymise_key = settings.pseudonymise_key;
+  o.minute_retention = std::chrono::duration_cast<std::chrono::hours>(settings.minute_retention);
+  o.hour_retention = std::chrono::duration_cast<std::chrono::hours>(settings.hour_retention);
+  return o;
+}
+
 int Serve(asio::io_context& main_io, ServeOptions opts) {
   // Taken over first, so that a signal during start-up (restoring a large history can take a while)
   // waits for its handler instead of killing the process.
@@ -123,7 +145,22 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     return 1;
   }
 
+  // Access-log analytics: the ingester's connection (its thread) and the web thread's.
+  std::unique_ptr<logs::LogStore> log_write_store, log_read_store;
+  s = logs::OpenSqliteLogStore(db_path, &log_write_store);
+  if (s.ok()) s = logs::OpenSqliteLogStore(db_path, &log_read_store);
+  if (!s.ok()) {
+    spdlog::error("cannot open the log analytics tables in {}: {}", db_path.string(), s.ToString());
+    return 1;
+  }
+
   MetricsRegistry metrics;
+  logs::Ingester ingester(IngestOptionsOf(fleet->logs), std::move(log_write_store), &metrics);
+  s = ingester.Start();
+  if (!s.ok()) {
+    spdlog::error("cannot start log ingestion: {}", s.ToString());
+    return 1;
+  }
   monitor::Monitor* monitor_ptr = nullptr;
   {
     // The writer's store is used only by the writer thread from here on; the monitor reads saved
@@ -148,6 +185,8 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     deps.status_page = status_page.get();
     deps.status_feed = &status_feed;
     deps.tokens = tokens.get();
+    deps.log_store = log_read_store.get();
+    deps.log_sources = [&ingester] { return ingester.Statuses(); };
     web::ServerOptions server_options;
     server_options.listen = settings.listen;
     server_options.title = settings.title;
@@ -208,6 +247,7 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
             "effect after a restart; components and automatic incidents change now");
       }
       writer.SetRetention(nf->settings.retention);
+      ingester.Reconfigure(IngestOptionsOf(nf->logs));
       spdlog::info("config reloaded ({}): {} environments, {} checks", why, nf->environments.size(),
                    nf->AllChecks().size());
       files = next.files;
@@ -422,8 +462,18 @@ int Demo(const std::string& listen, const std::string& data_dir, uint16_t base_p
     spdlog::error("demo: cannot start the simulated fleet: {}", s.ToString());
     return 1;
   }
-  std::thread sim_thread([&] { sim_io.run(); });
   fs::path config_dir = fs::path(data_dir) / "fleet";
+  // Each commons' revproxy access log, followed by csoc's log analytics (docs/demo.md).
+  std::vector<std::string> commons_names;
+  for (const auto& c : sim.commons()) commons_names.push_back(c.name);
+  demo::AccessLogStreamer access_logs(sim_io, config_dir / "logs", commons_names);
+  s = access_logs.Start();
+  if (s.ok()) s = demo::WriteAccessLogConfig(config_dir, commons_names);
+  if (!s.ok()) {
+    spdlog::error("demo: cannot write the simulated access logs: {}", s.ToString());
+    return 1;
+  }
+  std::thread sim_thread([&] { sim_io.run(); });
   s = sim.WriteFleetConfig(config_dir, data_dir);
   int rc = 1;
   if (!s.ok()) {
@@ -441,7 +491,10 @@ int Demo(const std::string& listen, const std::string& data_dir, uint16_t base_p
     opts.on_ready = [&] { std::cout << "\n  csoc demo is running: open http://" << listen << "/\n\n" << std::flush; };
     rc = Serve(main_io, opts);
   }
-  asio::post(sim_io, [&] { sim.Stop(); });
+  asio::post(sim_io, [&] {
+    access_logs.Stop();
+    sim.Stop();
+  });
   sim_work.reset();
   sim_thread.join();
   return rc;
@@ -495,6 +548,30 @@ int main(int argc, char** argv) {
     }
   }
 
+  auto* logs = app.add_subcommand("logs", "Access-log analytics: one-shot reports on log files, a log generator");
+  logs->require_subcommand(1);
+  logs::ReportArgs report_args;
+  auto* report = logs->add_subcommand("report", "Analyse log files (plain, gzip, or - for standard input) on every core");
+  report->add_option("files", report_args.inputs, "Log files; - or none reads standard input");
+  report->add_option("-f,--format", report_args.format, "combined, gen3, or an nginx log_format string")
+      ->capture_default_str();
+  report->add_flag("--json", report_args.json, "Print the report as JSON");
+  report->add_option("--html", report_args.html_out, "Write an HTML report to this file");
+  report->add_option("--threads", report_args.threads, "Parser threads (default: one per core)");
+  report->add_option("--top", report_args.top, "Rows per top-N table")->capture_default_str();
+  bool no_progress = false;
+  report->add_flag("--no-progress", no_progress, "No progress line on standard error");
+  logs::GenerateArgs gen_args;
+  auto* generate = logs->add_subcommand("generate", "Write a realistic, deterministic Gen3 access log (for tests and benchmarks)");
+  generate->add_option("-f,--format", gen_args.format, "combined or gen3")->capture_default_str();
+  generate->add_option("-n,--lines", gen_args.lines, "How many lines")->capture_default_str();
+  generate->add_option("--seed", gen_args.seed, "Random seed: the same seed gives the same log")->capture_default_str();
+  generate->add_option("--malformed", gen_args.malformed, "Fraction of malformed lines (0..1)")->capture_default_str();
+  generate->add_option("--rate", gen_args.rate, "Lines per second of simulated time")->capture_default_str();
+  generate->add_option("--start", gen_args.start, "Time of the first line (RFC 3339)");
+  generate->add_option("-o,--out", gen_args.out, "Output file (- for standard output)")->capture_default_str();
+  generate->add_option("--truth", gen_args.truth_out, "Also write the true counts of what was generated as JSON here");
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
 
@@ -504,6 +581,14 @@ int main(int argc, char** argv) {
       if (*token->get_subcommand(action)) return TokenCommand(action, token_args);
     }
   }
+  if (*report) {
+    report_args.progress = !no_progress;
+    report_args.render_html = [&report_args](const logs::Report& r) {
+      return web::RenderLogReportHtml(r, report_args.inputs.empty() ? std::vector<std::string>{"-"} : report_args.inputs);
+    };
+    return logs::ReportCommand(report_args);
+  }
+  if (*generate) return logs::GenerateCommand(gen_args);
   if (*simulate) return Simulate(base_port, flap_period, probe_interval, write_config, sim_data_dir);
   if (*demo) return Demo(demo_listen, demo_data, demo_base_port);
   asio::io_context main_io;

@@ -36,7 +36,7 @@ std::optional<Text> ReadName(Source& src, const MapFields& map, std::string_view
 
 namespace {
 
-const std::vector<std::string_view> kTopLevelKeys = {"environments", "settings", "defaults", "status_page"};
+const std::vector<std::string_view> kTopLevelKeys = {"environments", "settings", "defaults", "status_page", "logs"};
 const std::vector<std::string_view> kSettingsKeys = {"listen", "data_dir", "title", "retention"};
 const std::vector<std::string_view> kRetentionKeys = {"raw", "minute", "hour", "day"};
 const std::vector<std::string_view> kDefaultsKeys = {"interval", "timeout", "failure_threshold", "success_threshold"};
@@ -95,6 +95,14 @@ void Loader::AddDocument(Source& src, const YAML::Node& root) {
                                            status_page_->src->Where(status_page_->field.key.Mark())));
     } else {
       status_page_ = Located{&src, *f};
+    }
+  }
+  if (const Field* f = top->Get("logs")) {
+    if (logs_) {
+      src.Error(f->key.Mark(), fmt::format("logs is already defined at {} (only one file may hold it)",
+                                           logs_->src->Where(logs_->field.key.Mark())));
+    } else {
+      logs_ = Located{&src, *f};
     }
   }
   if (const Field* f = top->Get("environments")) {
@@ -449,6 +457,7 @@ std::optional<fleet::Fleet> Loader::Build(const std::string& config_name) {
     if (env) fleet.environments.push_back(std::move(*env));
   }
   if (status_page_) ParseStatusPage(*status_page_->src, status_page_->field, fleet, &fleet.status_page);
+  if (logs_) ParseLogs(*logs_->src, logs_->field, fleet, &fleet.logs);
   if (environments_.empty() && errors_->empty()) {
     errors_->push_back(ConfigError{config_name, 0, 0, "no environments are defined"});
   }

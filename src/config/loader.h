@@ -69,6 +69,9 @@ void ReadListen(Source& src, const Field& f, std::string_view example, std::stri
 // The `status_page:` section, checked against the environments of `fleet`.
 void ParseStatusPage(Source& src, const Field& field, const fleet::Fleet& fleet, fleet::StatusPageSettings* out);
 
+// The `logs:` section: access-log sources, checked against the environments of `fleet`.
+void ParseLogs(Source& src, const Field& field, const fleet::Fleet& fleet, fleet::LogSettings* out);
+
 class Loader {
  public:
   Loader(const EnvLookup& env, std::vector<ConfigError>* errors) : env_(env), errors_(errors) {}
@@ -100,6 +103,7 @@ class Loader {
   std::optional<Located> settings_;
   std::optional<Located> defaults_field_;
   std::optional<Located> status_page_;
+  std::optional<Located> logs_;
   Defaults defaults_;
   std::vector<Located> environments_;
 };

@@ -153,6 +153,23 @@ struct StatusPageSettings {
   std::vector<StatusComponent> components;
 };
 
+// One access-log source (docs/logs.md): a file followed like `tail -F`, whose requests count for
+// one environment.
+struct LogSource {
+  std::string name;
+  std::string environment;
+  std::string format;  // "gen3", "combined" or an nginx log_format string (checked by the config)
+  std::string file;    // absolute, or made absolute against the config file's directory
+};
+
+struct LogSettings {
+  std::vector<LogSource> sources;
+  // Non-empty: user names and client addresses are stored only as keyed hashes (HMAC-SHA256).
+  std::string pseudonymise_key;
+  std::chrono::milliseconds minute_retention = std::chrono::hours(48);
+  std::chrono::milliseconds hour_retention = std::chrono::hours(24 * 90);
+};
+
 struct Settings {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./csoc-data";
@@ -163,6 +180,7 @@ struct Settings {
 struct Fleet {
   Settings settings;
   StatusPageSettings status_page;
+  LogSettings logs;
   std::vector<Environment> environments;
 
   // Cluster names in first-seen order.

@@ -55,6 +55,77 @@ std::string AxisValue(double ms) {
 
 }  // namespace
 
+std::string StackedBarChart(const std::vector<StackedPoint>& points, const std::vector<ChartLayer>& layers,
+                            TimePoint from, TimePoint to, milliseconds bucket, const std::string& caption,
+                            const std::string& unit) {
+  std::string out = "<figure class=\"chart\">\n<figcaption><span class=\"chart-title\">";
+  AppendEscaped(out, caption);
+  out += "</span><span class=\"legend\">";
+  for (const ChartLayer& l : layers) {
+    out += "<span class=\"key " + HtmlEscape(l.css_class) + "\" aria-hidden=\"true\"></span>";
+    AppendEscaped(out, l.name);
+    out += " ";
+  }
+  out += "</span></figcaption>\n";
+  double total = 0, highest = 0;
+  TimePoint highest_at = from;
+  for (const StackedPoint& p : points) {
+    double sum = 0;
+    for (double v : p.values) sum += v;
+    total += sum;
+    if (sum > highest) {
+      highest = sum;
+      highest_at = p.start;
+    }
+  }
+  if (total <= 0 || to <= from) {
+    out += "<p class=\"chart-empty\">No data in this range.</p>\n</figure>\n";
+    return out;
+  }
+  const auto range = std::chrono::duration_cast<milliseconds>(to - from);
+  const bool with_date = range > std::chrono::hours(36);
+  const std::string summary = fmt::format("{:.0f} {} in all; the most, {:.0f}, in the {} starting {}.", total, unit,
+                                          highest, bucket >= std::chrono::hours(24) ? "day" : bucket >= std::chrono::hours(1) ? "hour" : "minute",
+                                          AxisTime(highest_at, with_date));
+  const double step = NiceStep(highest / 4);
+  const double top = step * 4;
+  out += fmt::format("<svg class=\"chart-svg\" width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"", kChartHeight);
+  AppendEscaped(out, caption + ". " + summary);
+  out += "\">\n";
+  for (int i = 0; i <= 4; ++i) {
+    const int y = kPlotTop + kPlotHeight - i * kPlotHeight / 4;
+    out += fmt::format("<line class=\"grid\" x1=\"0\" x2=\"100%\" y1=\"{}\" y2=\"{}\"/>", y, y);
+    if (i > 0) out += fmt::format("<text class=\"axis\" x=\"4\" y=\"{}\">{:g}</text>", y - 4, step * i);
+    out += "\n";
+  }
+  static constexpr std::pair<int, const char*> kTicks[] = {{0, "start"}, {25, "middle"}, {50, "middle"}, {75, "middle"}, {100, "end"}};
+  for (auto [percent, anchor] : kTicks) {
+    const TimePoint t = from + std::chrono::duration_cast<Clock::duration>(range * percent / 100);
+    out += fmt::format("<text class=\"axis\" x=\"{}%\" y=\"{}\" text-anchor=\"{}\">{}</text>", percent, kAxisLabelY,
+                       anchor, AxisTime(t, with_date));
+  }
+  out += fmt::format("\n<svg x=\"0\" y=\"{}\" width=\"100%\" height=\"{}\" viewBox=\"0 0 {} {}\" preserveAspectRatio=\"none\">\n",
+                     kPlotTop, kPlotHeight, kPlotWidth, kPlotHeight);
+  const double range_ms = static_cast<double>(range.count());
+  const double width = std::max(0.5, static_cast<double>(bucket.count()) / range_ms * kPlotWidth * 0.85);
+  for (const StackedPoint& p : points) {
+    const double x = static_cast<double>(std::chrono::duration_cast<milliseconds>(p.start - from).count()) / range_ms * kPlotWidth;
+    if (x < 0 || x >= kPlotWidth) continue;
+    double base = 0;
+    for (size_t i = 0; i < p.values.size() && i < layers.size(); ++i) {
+      if (p.values[i] <= 0) continue;
+      const double h = p.values[i] / top * kPlotHeight;
+      out += fmt::format("<rect class=\"{}\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\"/>", HtmlEscape(layers[i].css_class), x,
+                         kPlotHeight - base - h, width, h);
+      base += h;
+    }
+  }
+  out += "\n</svg>\n</svg>\n<p class=\"chart-summary\">";
+  AppendEscaped(out, summary);
+  out += "</p>\n</figure>\n";
+  return out;
+}
+
 std::string_view UptimeClass(double uptime) {
   if (uptime >= 0.999) return "u-ok";
   if (uptime >= 0.99) return "u-minor";

@@ -30,6 +30,22 @@ std::vector<store::SeriesPoint> Rebucket(const std::vector<store::SeriesPoint>& 
 std::string LatencyChart(const std::vector<store::SeriesPoint>& points, TimePoint from, TimePoint to,
                          std::chrono::milliseconds bucket, const std::string& caption);
 
+// One stacked bar per bucket over [from, to): `layers` names each layer of a stack and its CSS
+// class (bottom first), each point holds one value per layer. For counts (requests per minute by
+// status class). Returns a <figure> with the SVG, a legend and a one-line summary naming the
+// total and the highest bucket; "no data" when every value is zero.
+struct StackedPoint {
+  TimePoint start;
+  std::vector<double> values;  // one per layer
+};
+struct ChartLayer {
+  std::string name;       // "2xx/3xx"
+  std::string css_class;  // "bar-ok"
+};
+std::string StackedBarChart(const std::vector<StackedPoint>& points, const std::vector<ChartLayer>& layers,
+                            TimePoint from, TimePoint to, std::chrono::milliseconds bucket, const std::string& caption,
+                            const std::string& unit);
+
 // One bar per day for `days` days starting at `first_day` (UTC midnight), coloured by uptime, each
 // with a <title> tooltip ("2026-11-22: 99.95% up, 2880 results, 1 down"); days without data are
 // grey and say so.

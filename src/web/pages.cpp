@@ -59,39 +59,6 @@ std::string ReasonList(const std::vector<std::string>& reasons) {
   return out;
 }
 
-std::string Layout(const PageContext& ctx, std::string_view page_title, std::string_view page_class,
-                   const std::string& main) {
-  std::string out;
-  out.reserve(main.size() + 2048);
-  out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<meta name=\"color-scheme\" content=\"light\">\n";
-  out += "<title>" + E(page_title) + " \u00b7 " + E(ctx.title) + "</title>\n";
-  out += "<link rel=\"icon\" type=\"image/svg+xml\" href=\"" + E(ctx.icon_url) + "\">\n";
-  out += "<link rel=\"stylesheet\" href=\"" + E(ctx.css_url) + "\">\n";
-  out += "<script src=\"" + E(ctx.js_url) + "\" defer></script>\n";
-  out += "</head>\n<body class=\"" + E(page_class) + "\">\n";
-  out += "<a class=\"skip\" href=\"#main\">Skip to content</a>\n";
-  out += "<header class=\"topbar\"><div class=\"wrap topbar-inner\">";
-  out +=
-      "<a class=\"brand\" href=\"/\"><svg class=\"brand-mark\" width=\"22\" height=\"22\" viewBox=\"0 0 24 24\" "
-      "aria-hidden=\"true\"><circle cx=\"12\" cy=\"12\" r=\"10\" class=\"brand-ring\"/><path d=\"M5 13h3l2-5 4 9 "
-      "2-4h3\" class=\"brand-pulse\"/></svg><span>" +
-      E(ctx.title) + "</span></a>";
-  out +=
-      "<nav class=\"topnav\" aria-label=\"Main\"><a href=\"/\">Fleet</a><a href=\"/api/v1/fleet\">API</a>"
-      "<a class=\"nav-extra\" href=\"/metrics\">Metrics</a></nav>";
-  out +=
-      "<span id=\"live\" class=\"live\" role=\"status\" aria-live=\"polite\" hidden><span class=\"live-dot\" "
-      "aria-hidden=\"true\"></span><span class=\"live-text\">connecting</span></span>";
-  out += "</div></header>\n<main id=\"main\" class=\"wrap\">\n";
-  out += main;
-  out += "</main>\n<footer class=\"wrap footer\"><span>" + E(ctx.title) + " operations center</span><span>Rendered " +
-         E(FormatTimeUtc(ctx.now)) + "</span></footer>\n";
-  out += "</body>\n</html>\n";
-  return out;
-}
-
 std::string UpdatedLine(const monitor::FleetSnapshot& snap, TimePoint now) {
   return fmt::format("<p class=\"updated\">State as of {} <span class=\"muted\">\u00b7 snapshot {}</span></p>",
                      TimeTag(snap.generated, now), snap.version);
@@ -188,6 +155,45 @@ std::string UptimeStats(const PageHistory& history) {
 std::string CheckLabel(const fleet::Check& check) { return check.service + " / " + check.name; }
 
 }  // namespace
+
+std::string Layout(const PageContext& ctx, std::string_view page_title, std::string_view page_class,
+                   const std::string& main) {
+  std::string out;
+  out.reserve(main.size() + 2048);
+  out += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<meta name=\"color-scheme\" content=\"light\">\n";
+  out += "<title>" + E(page_title) + " \u00b7 " + E(ctx.title) + "</title>\n";
+  out += "<link rel=\"icon\" type=\"image/svg+xml\" href=\"" + E(ctx.icon_url) + "\">\n";
+  if (ctx.inline_css.empty()) {
+    out += "<link rel=\"stylesheet\" href=\"" + E(ctx.css_url) + "\">\n";
+    out += "<script src=\"" + E(ctx.js_url) + "\" defer></script>\n";
+  } else {
+    out += "<style>\n" + ctx.inline_css + "</style>\n";
+  }
+  out += "</head>\n<body class=\"" + E(page_class) + "\">\n";
+  out += "<a class=\"skip\" href=\"#main\">Skip to content</a>\n";
+  out += "<header class=\"topbar\"><div class=\"wrap topbar-inner\">";
+  out +=
+      "<a class=\"brand\" href=\"/\"><svg class=\"brand-mark\" width=\"22\" height=\"22\" viewBox=\"0 0 24 24\" "
+      "aria-hidden=\"true\"><circle cx=\"12\" cy=\"12\" r=\"10\" class=\"brand-ring\"/><path d=\"M5 13h3l2-5 4 9 "
+      "2-4h3\" class=\"brand-pulse\"/></svg><span>" +
+      E(ctx.title) + "</span></a>";
+  out +=
+      "<nav class=\"topnav\" aria-label=\"Main\"><a href=\"/\">Fleet</a><a href=\"/logs\">Logs</a>"
+      "<a href=\"/api/v1/fleet\">API</a>"
+      "<a class=\"nav-extra\" href=\"/metrics\">Metrics</a></nav>";
+  out +=
+      "<span id=\"live\" class=\"live\" role=\"status\" aria-live=\"polite\" hidden><span class=\"live-dot\" "
+      "aria-hidden=\"true\"></span><span class=\"live-text\">connecting</span></span>";
+  out += "</div></header>\n<main id=\"main\" class=\"wrap\">\n";
+  out += main;
+  out += "</main>\n<footer class=\"wrap footer\"><span>" + E(ctx.title) + " operations center</span><span>Rendered " +
+         E(FormatTimeUtc(ctx.now)) + "</span></footer>\n";
+  out += "</body>\n</html>\n";
+  return out;
+}
+
 
 const std::vector<std::pair<std::string, milliseconds>>& CheckPageRanges() {
   static const std::vector<std::pair<std::string, milliseconds>> kRanges = {

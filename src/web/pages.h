@@ -20,6 +20,8 @@ struct PageContext {
   std::string css_url = "/static/app.css";
   std::string js_url = "/static/app.js";
   std::string icon_url = "/static/favicon.svg";
+  // A page saved as a file (a report) carries its stylesheet and no script.
+  std::string inline_css;
 };
 
 // History shown on a page; read from the store by the caller.
@@ -39,6 +41,11 @@ struct PageHistory {
   // Recent results, newest first (check page).
   std::vector<store::ResultRecord> results;
 };
+
+// A whole dashboard document around `main` (the page's content): head, top bar with the main
+// navigation, footer. `page_class` goes on <body>.
+std::string Layout(const PageContext& ctx, std::string_view page_title, std::string_view page_class,
+                   const std::string& main);
 
 std::string RenderFleetPage(const PageContext& ctx, const monitor::FleetSnapshot& snap);
 

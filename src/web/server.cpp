@@ -18,6 +18,7 @@
 #include "web/api_json.h"
 #include "web/handler.h"
 #include "web/router.h"
+#include "web/logs_routes.h"
 #include "web/statuspage_routes.h"
 
 namespace csoc::web {
@@ -81,6 +82,26 @@ std::unique_ptr<Router> BuildRouter(const ServerOptions& options, const ServerDe
     AddStatusPageApiRoutes(*router, sp);
     AddStatusPagePublicRoutes(*router, sp);
     if (!options.public_only) AddStatusPageAdminRoutes(*router, sp);
+  }
+  if (deps.log_store != nullptr && !options.public_only) {
+    LogsRouteDeps logs;
+    logs.store = deps.log_store;
+    logs.sources = deps.log_sources;
+    LiveSource* live = deps.live;
+    monitor::Monitor* monitor = deps.monitor;
+    logs.environments = [live, monitor] {
+      std::vector<std::string> names;
+      std::shared_ptr<const monitor::FleetSnapshot> snap = live ? live->Snapshot() : monitor ? monitor->Snapshot() : nullptr;
+      if (snap) {
+        for (const auto& e : snap->environments) names.push_back(e.environment->name);
+      }
+      return names;
+    };
+    logs.page.title = options.title;
+    logs.page.css_url = VersionedAssetUrl("app.css");
+    logs.page.js_url = VersionedAssetUrl("app.js");
+    logs.page.icon_url = VersionedAssetUrl("favicon.svg");
+    AddLogsRoutes(*router, logs);
   }
   return router;
 }

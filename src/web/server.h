@@ -19,6 +19,8 @@
 #include "auth/tokens.h"
 #include "core/metrics.h"
 #include "core/status.h"
+#include "logs/ingest.h"
+#include "logs/store.h"
 #include "monitor/monitor.h"
 #include "statuspage/feed.h"
 #include "statuspage/status_page.h"
@@ -77,6 +79,10 @@ struct ServerDeps {
   statuspage::StatusPage* status_page = nullptr;
   statuspage::Feed* status_feed = nullptr;  // required with status_page
   auth::TokenStore* tokens = nullptr;
+  // Access-log analytics: the server's own connection to the logs tables (used on its io thread),
+  // and the live state of the log sources. Without a store there are no /logs routes.
+  logs::LogStore* log_store = nullptr;
+  std::function<std::vector<logs::SourceStatus>()> log_sources;
 };
 
 class Server {
