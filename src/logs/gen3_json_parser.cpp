@@ -54,7 +54,7 @@ class Gen3JsonParser final : public LineParser {
           if (key == "date_access") {
             std::string_view text;
             err = String(value, &text);
-            if (err == ParseError::kNone && !ParseIsoTime(text, &out->time_ms)) {
+            if (err == ParseError::kNone && !time_cache_.Parse(text, ParseIsoTime, &out->time_ms)) {
               err = ParseError::kBadTimestamp;
             }
             have_time = true;
@@ -186,6 +186,7 @@ class Gen3JsonParser final : public LineParser {
   }
 
   simdjson::dom::parser parser_;
+  TimeCache time_cache_;
   std::unique_ptr<char[]> buffer_;
   size_t capacity_ = 0;
 };

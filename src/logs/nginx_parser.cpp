@@ -149,10 +149,10 @@ class NginxParser final : public LineParser {
         case Field::kRemoteUser: out->user = Dash(value); break;
         case Field::kGen3UserId: out->user = Gen3UserName(value); break;
         case Field::kTimeLocal:
-          if (!ParseLocalTime(value, &out->time_ms)) return ParseError::kBadTimestamp;
+          if (!time_cache_.Parse(value, ParseLocalTime, &out->time_ms)) return ParseError::kBadTimestamp;
           break;
         case Field::kTimeIso:
-          if (!ParseIsoTime(value, &out->time_ms)) return ParseError::kBadTimestamp;
+          if (!time_cache_.Parse(value, ParseIsoTime, &out->time_ms)) return ParseError::kBadTimestamp;
           break;
         case Field::kMsec:
           if (!ParseEpochSeconds(value, &out->time_ms)) return ParseError::kBadTimestamp;
@@ -238,6 +238,7 @@ class NginxParser final : public LineParser {
   std::string prefix_;
   std::vector<Var> vars_;
   std::string uri_scratch_;
+  TimeCache time_cache_;
 };
 
 }  // namespace
