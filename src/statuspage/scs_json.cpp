@@ -37,6 +37,8 @@ Status ParseObject(std::string_view body, std::initializer_list<std::string_view
     size_t at = what.find("parse error");
     return Status::InvalidArgument("malformed JSON in the request body: " +
                                    (at == std::string::npos ? what : what.substr(at)));
+  } catch (const Json::out_of_range&) {  // a number such as 1e400 that no double holds
+    return Status::InvalidArgument("malformed JSON in the request body: a number is out of range");
   }
   if (!out->is_object()) return WrongType("request body", "a JSON object", *out);
   for (const auto& [key, value] : out->items()) {

@@ -30,7 +30,8 @@ void ExpectFieldError(const Status& s, const std::string& field) {
 
 TEST(ScsParseTest, MalformedJsonIsAnError) {
   ImpactTypeInput in;
-  for (std::string body : {"", "{", "{\"displayName\": }", "{\"displayName\": \"x\"} trailing", "nul"}) {
+  for (std::string body : {"", "{", "{\"displayName\": }", "{\"displayName\": \"x\"} trailing", "nul",
+                           "{\"displayName\": \"x\", \"severity\": 1e400}"}) {
     Status s = ParseImpactType(body, &in);
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << "'" << body << "'";
     EXPECT_THAT(s.message(), StartsWith("malformed JSON in the request body")) << s.message();
