@@ -185,7 +185,7 @@ std::vector<store::SeriesPoint> Rebucket(const std::vector<store::SeriesPoint>& 
 }
 
 std::string LatencyChart(const std::vector<store::SeriesPoint>& points, TimePoint from, TimePoint to,
-                         milliseconds bucket, const std::string& caption) {
+                         milliseconds bucket, const std::string& caption, std::string_view counted) {
   std::string out = "<figure class=\"chart\">\n<figcaption><span class=\"chart-title\">";
   AppendEscaped(out, caption);
   out +=
@@ -217,9 +217,13 @@ std::string LatencyChart(const std::vector<store::SeriesPoint>& points, TimePoin
     return out;
   }
   std::nth_element(p50s.begin(), p50s.begin() + static_cast<ptrdiff_t>(p50s.size() / 2), p50s.end());
-  std::string summary = fmt::format("Typical p50 {}, highest p95 {}, from {} result{} that did not fail.",
-                                    FormatLatencyMs(p50s[p50s.size() / 2]), FormatLatencyMs(max_value), timed_results,
-                                    timed_results == 1 ? "" : "s");
+  std::string summary =
+      counted.empty()
+          ? fmt::format("Typical p50 {}, highest p95 {}, from {} result{} that did not fail.",
+                        FormatLatencyMs(p50s[p50s.size() / 2]), FormatLatencyMs(max_value), timed_results,
+                        timed_results == 1 ? "" : "s")
+          : fmt::format("Typical p50 {}, highest p95 {}, from {} {}.", FormatLatencyMs(p50s[p50s.size() / 2]),
+                        FormatLatencyMs(max_value), timed_results, counted);
   out += fmt::format("<svg class=\"chart-svg\" width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"", kChartHeight);
   AppendEscaped(out, caption + ". " + summary);
   out += "\">\n";

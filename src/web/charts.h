@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.h"
@@ -27,8 +28,11 @@ std::vector<store::SeriesPoint> Rebucket(const std::vector<store::SeriesPoint>& 
 // results the typical interval), used to break the lines where data is missing. Returns a
 // <figure> with the SVG, a legend and a one-line text summary; when `points` is empty, a short
 // "no data" note instead.
+// `counted` names what the points count in the summary line: probe results (of which failures
+// have no latency) by default, or e.g. "timed requests".
 std::string LatencyChart(const std::vector<store::SeriesPoint>& points, TimePoint from, TimePoint to,
-                         std::chrono::milliseconds bucket, const std::string& caption);
+                         std::chrono::milliseconds bucket, const std::string& caption,
+                         std::string_view counted = "");
 
 // One stacked bar per bucket over [from, to): `layers` names each layer of a stack and its CSS
 // class (bottom first), each point holds one value per layer. For counts (requests per minute by

@@ -185,11 +185,13 @@ std::string Card(std::string_view label, const std::string& value, const std::st
          "</div>" + (note.empty() ? "" : "<div class=\"stat-note\">" + E(note) + "</div>") + "</div>";
 }
 
-std::string TopTable(std::string_view title, const logs::TopK& top, size_t n, std::string_view column) {
+std::string TopTable(std::string_view title, const logs::TopK& top, size_t n, std::string_view column,
+                     std::string_view counted = "Requests") {
   const auto rows = top.Top(n);
   std::string out = "<section class=\"panel\"><h2>" + E(title) + "</h2>";
   if (rows.empty()) return out + "<p class=\"muted\">None in this range.</p></section>\n";
-  out += "<table class=\"table top\"><thead><tr><th>" + E(column) + "</th><th class=\"num\">Requests</th><th></th></tr></thead><tbody>";
+  out += "<table class=\"table top\"><thead><tr><th>" + E(column) + "</th><th class=\"num\">" + E(counted) +
+         "</th><th></th></tr></thead><tbody>";
   const uint64_t max = rows.front().count;
   for (const auto& r : rows) {
     out += "<tr><td class=\"key-cell\" title=\"" + E(r.key) + "\">" + E(r.key) + "</td><td class=\"num\">" + Count(r.count) +
@@ -210,10 +212,10 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
                        bool standalone = false) {
   const logs::Aggregate& a = r.total;
   std::string m;
-  m += "<div class=\"page-head\"><p class=\"eyebrow\">Access logs</p><h1>" + E(env.empty() ? "Whole fleet" : env) + "</h1>";
-  m += "<p class=\"updated\">" + E(FormatTimeUtc(FromUnixMillis(r.query.from_ms))) + " to " +
-       E(FormatTimeUtc(FromUnixMillis(r.query.to_ms))) + " <span class=\"muted\">· by " +
-       std::string(logs::ResolutionName(r.query.resolution)) + "</span></p></div>\n";
+  m += "<div class=\"page-head\"><p class=\"eyebrow\">Access logs</p><p class=\"updated\">" +
+       E(FormatTimeUtc(FromUnixMillis(r.query.from_ms))) + " to " + E(FormatTimeUtc(FromUnixMillis(r.query.to_ms))) +
+       " <span class=\"muted\">· by " + std::string(logs::ResolutionName(r.query.resolution)) + "</span></p></div>\n";
+  m += "<h1 class=\"logs-title\">" + E(env.empty() ? "Whole fleet" : env) + "</h1>\n";
 
   std::set<std::string> envs;
   if (deps.environments) {
@@ -262,7 +264,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
        StackedBarChart(traffic, {{"2xx/3xx", "bar-ok"}, {"4xx", "bar-warn"}, {"5xx", "bar-bad"}}, from, to, bucket,
                        "Requests per " + std::string(logs::ResolutionName(r.query.resolution)), "requests") +
        "</section>";
-  m += "<section class=\"panel\">" + LatencyChart(latency, from, to, bucket, "Request time") + "</section></div>\n";
+  m += "<section class=\"panel\">" + LatencyChart(latency, from, to, bucket, "Request time", "timed requests") + "</section></div>\n";
 
   if (env.empty() && !r.by_environment.empty()) {
     m += "<section class=\"panel\"><h2>Environments</h2><table class=\"table\"><thead><tr><th>Environment</th>"
@@ -335,7 +337,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
   m += "<tr><td>Refused or failed</td><td class=\"num\">" + Count(a.download_failures) + "</td></tr>";
   m += "</tbody></table></section></div>\n";
 
-  m += "<div class=\"grid-2\">" + TopTable("Search terms", a.search_terms, kDefaultTop, "Term") +
+  m += "<div class=\"grid-2\">" + TopTable("Search terms", a.search_terms, kDefaultTop, "Term", "Searches") +
        TopTable("Top paths", a.top_paths, kDefaultTop, "Path") + "</div>\n";
   m += "<div class=\"grid-2\">" + TopTable("Top users", a.top_users, kDefaultTop, "User") +
        TopTable("Top client addresses", a.top_ips, kDefaultTop, "Address") + "</div>\n";
@@ -350,6 +352,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
     m += "<table class=\"table\"><thead><tr><th>Source</th><th>Environment</th><th>Format</th><th class=\"num\">Lines</th>"
          "<th class=\"num\">Rejected</th><th class=\"num\">Behind</th><th>Last request</th></tr></thead><tbody>";
     for (const auto& s : list) {
+      if (!env.empty() && s["environment"] != env) continue;
       const uint64_t lines = s["lines"].get<uint64_t>(), rejected = s["rejected"].get<uint64_t>();
       m += "<tr><td><strong>" + E(s["name"].get<std::string>()) + "</strong><div class=\"muted small\">" + E(s["file"].get<std::string>()) +
            "</div>" + (s["error"].is_string() ? "<div class=\"bad small\">" + E(s["error"].get<std::string>()) + "</div>" : "") +
@@ -363,12 +366,13 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
         for (const auto& [kind, n] : s["rejected_by_kind"].items()) {
           if (n.get<uint64_t>() > 0) kinds += (kinds.empty() ? "" : ", ") + kind + " " + Count(n.get<uint64_t>());
         }
-        m += "<tr class=\"detail\"><td colspan=\"7\"><div class=\"small\">Rejected lines: " + E(kinds) + "</div><ul class=\"samples\">";
+        m += "<tr class=\"detail\"><td colspan=\"7\"><details><summary class=\"small\">Rejected lines: " + E(kinds) +
+             " — " + std::to_string(s["samples"].size()) + " latest as samples</summary><ul class=\"samples\">";
         for (const auto& sample : s["samples"]) {
           m += "<li><code>" + E(sample["file"].get<std::string>()) + ":" + std::to_string(sample["line"].get<uint64_t>()) + "</code> " +
                E(sample["kind"].get<std::string>()) + ": <code class=\"sample\">" + E(sample["text"].get<std::string>()) + "</code></li>";
         }
-        m += "</ul></td></tr>";
+        m += "</ul></details></td></tr>";
       }
     }
     m += "</tbody></table>";
