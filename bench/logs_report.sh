@@ -22,6 +22,12 @@
 #   --quick              small files and one round
 # Environment: BUILD_DIR (default build/default), KEEP_WORK=1 keeps the generated logs.
 #
+# Live ingestion is measured too: `csoc serve` follows the gen3 log as a configured source (a fresh
+# data directory each round, so it starts at the file's first line) and the script times, from the
+# start of the process, how long until /api/v1/logs/sources shows every line read and counted
+# (`lines_since_start`; the commit to SQLite follows within its 2 s interval);
+# the row is lines / that time (it includes starting csoc, about 0.1 s).
+#
 # Both tools are measured with /usr/bin/time: wall-clock seconds, user+system CPU seconds and
 # maximum resident memory. The files are read once before measuring, so both read from the page
 # cache. Other work on the machine moves the figures: run it on a quiet machine.
@@ -44,7 +50,7 @@ if [[ $QUICK == 1 ]]; then LINES=200000 GOACCESS_LINES=50000 ROUNDS=1; fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib.sh"
-bench_require goaccess /usr/bin/time
+bench_require goaccess /usr/bin/time curl jq
 bench_build csoc
 CSOC=$BUILD_DIR/src/csoc
 
@@ -67,6 +73,43 @@ run() {
   echo "$name $lines $wall $(echo "$user + $sys" | bc) $rss" >> "$WORK/runs"
 }
 
+# live ROUND: csoc serve following gen3.log; appends "csoc-live-gen3 lines wall cpu rss_kb".
+live() {
+  local dir=$WORK/live$1 port pid start end
+  mkdir -p "$dir"
+  free_port
+  port=$FREE_PORT
+  cat > "$dir/fleet.yaml" <<YAML
+settings: {listen: "127.0.0.1:$port", data_dir: "$dir/data"}
+environments:
+  - name: bench
+    cluster: local
+    services:
+      - name: self
+        checks: [{name: self, type: tcp, host: 127.0.0.1, port: $port, interval: 60s}]
+logs:
+  sources:
+    - {name: bench, environment: bench, format: gen3, file: $WORK/gen3.log}
+YAML
+  start=$(date +%s.%N)
+  "$CSOC" serve --config "$dir/fleet.yaml" > "$WORK/live.log" 2>&1 &
+  pid=$!
+  BENCH_PIDS+=("$pid")
+  wait_http "http://127.0.0.1:$port/healthz" "$pid" live
+  while true; do
+    lines=$(curl -sf "http://127.0.0.1:$port/api/v1/logs/sources" | jq '.sources[0].lines_since_start') || lines=0
+    [[ $lines -ge $LINES ]] && break
+    kill -0 "$pid" 2>/dev/null || { echo "csoc serve exited:" >&2; cat "$WORK/live.log" >&2; exit 1; }
+    sleep 0.05
+  done
+  end=$(date +%s.%N)
+  read -r utime stime rss < <(awk '{print $14, $15}' "/proc/$pid/stat" | tr '\n' ' '; awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  local ticks
+  ticks=$(getconf CLK_TCK)
+  echo "csoc-live-gen3 $LINES $(echo "$end - $start" | bc) $(echo "($utime + $stime) / $ticks" | bc -l) $rss" >> "$WORK/runs"
+  stop_pid "$pid"
+}
+
 : > "$WORK/runs"
 for round in $(seq "$ROUNDS"); do
   echo "== round $round of $ROUNDS"
@@ -74,6 +117,7 @@ for round in $(seq "$ROUNDS"); do
   run csoc-combined "$LINES" "$CSOC" logs report --no-progress --threads "$THREADS" --format combined --json "$WORK/combined.log"
   run csoc-gen3 "$LINES" "$CSOC" logs report --no-progress --threads "$THREADS" --format gen3 --json "$WORK/gen3.log"
   run csoc-combined-1thread "$LINES" "$CSOC" logs report --no-progress --threads 1 --format combined --json "$WORK/combined.log"
+  live "$round"
   run goaccess "$GOACCESS_LINES" goaccess "$WORK/combined-goaccess.log" --log-format=COMBINED --no-global-config \
     --no-progress -o "$WORK/goaccess.json"
 done
@@ -105,4 +149,5 @@ echo
 echo "csoc logs report (combined, all cores) / GoAccess: $(echo "scale=1; $csoc_rate / $goaccess_rate" | bc)x the lines per second"
 echo "csoc on one thread / GoAccess:                    $(echo "scale=1; $(rate_of csoc-combined-1thread) / $goaccess_rate" | bc)x"
 echo "csoc on Gen3 JSON: $(rate_of csoc-gen3) lines/s; cat (I/O floor): $(rate_of cat) lines/s"
+echo "csoc serve following the Gen3 JSON log live: $(rate_of csoc-live-gen3) lines/s ($(echo "scale=1; $(rate_of csoc-live-gen3) / $goaccess_rate" | bc)x GoAccess)"
 echo "($ROUNDS round(s), medians; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ))"
