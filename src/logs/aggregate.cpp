@@ -185,6 +185,15 @@ void Aggregate::Add(const LogRecord& r) {
   if (path.size() != r.uri.size()) CountSearchTerms(r.uri, &search_terms);
 }
 
+void Aggregate::TrimTopTables(size_t k) {
+  for (TopK* t : {&top_users, &top_ips, &top_paths, &top_agents, &search_terms}) {
+    if (t->size() <= k) continue;
+    TopK trimmed(k);
+    trimmed.Merge(*t);
+    *t = std::move(trimmed);
+  }
+}
+
 void Aggregate::Merge(const Aggregate& o) {
   requests += o.requests;
   bytes += o.bytes;

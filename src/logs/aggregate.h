@@ -75,6 +75,9 @@ class Aggregate {
 
   // Counts one successfully parsed request.
   void Add(const LogRecord& r);
+  // Keeps only the k heaviest entries of each top-N table (a stored minute keeps fewer than an
+  // hour: it is one of hundreds merged for a query). The Space-Saving bound still holds, with k.
+  void TrimTopTables(size_t k);
   void Merge(const Aggregate& other);
   bool empty() const { return requests == 0; }
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
+#include <zlib.h>
 
 #include "logs/store.h"
 #include "store/sqlite_area.h"
@@ -42,6 +43,54 @@ CREATE TABLE logs_source_errors(
 };
 
 constexpr size_t kStoredSamples = 10;  // per source, newest kept
+// A stored minute keeps its 32 heaviest entries per top-N table (hours and days keep all 128):
+// a query over hours of minutes merges hundreds of them, and minutes are most of the rows.
+constexpr size_t kMinuteTopEntries = 32;
+constexpr size_t kMaxInflatedBytes = 64 << 20;
+
+// Aggregates are stored deflated (zlib): the top-N tables' keys are text and shrink by half.
+std::string Deflate(const std::string& raw) {
+  uLongf size = compressBound(static_cast<uLong>(raw.size()));
+  std::string out(size, '\0');
+  if (compress2(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
+                static_cast<uLong>(raw.size()), 1) != Z_OK) {
+    return raw;  // stored as it is; Inflate recognises CBOR by its first byte
+  }
+  out.resize(size);
+  return out;
+}
+
+// A zlib stream (first byte 0x78) is inflated; anything else is taken as plain CBOR (an aggregate
+// is a CBOR map, whose first byte is never 0x78).
+Status Inflate(std::string_view stored, std::string* out) {
+  if (stored.empty() || static_cast<unsigned char>(stored[0]) != 0x78) {
+    out->assign(stored);
+    return Status::Ok();
+  }
+  z_stream z{};
+  if (inflateInit(&z) != Z_OK) return Status::Internal("zlib inflateInit failed");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(stored.data()));
+  z.avail_in = static_cast<uInt>(stored.size());
+  out->clear();
+  char buf[64 * 1024];
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out->append(buf, sizeof buf - z.avail_out);
+    if (out->size() > kMaxInflatedBytes) rc = Z_MEM_ERROR;
+  }
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END) return Status::Corruption("a stored log aggregate is not a complete zlib stream");
+  return Status::Ok();
+}
+
+Status DecodeRow(std::string_view stored, Aggregate* out) {
+  std::string cbor;
+  CSOC_RETURN_IF_ERROR(Inflate(stored, &cbor));
+  return Aggregate::Deserialize(cbor, out);
+}
 constexpr std::array<Resolution, 3> kResolutions = {Resolution::kMinute, Resolution::kHour, Resolution::kDay};
 
 nlohmann::json SampleJson(const ErrorSample& s) {
@@ -80,12 +129,13 @@ class SqliteLogStore final : public LogStore {
         bool row = false;
         CSOC_RETURN_IF_ERROR(db_.Step(select_, &row, "reading a log aggregate"));
         if (row) {
-          const Status s = Aggregate::Deserialize(select_.Blob(0), &merged);
+          const Status s = DecodeRow(select_.Blob(0), &merged);
           if (!s.ok()) return Status::Corruption("logs_aggregates " + env + "@" + std::to_string(bucket) + ": " + s.message());
         }
       }
       merged.Merge(delta);
-      const std::string data = merged.Serialize();
+      if (res == static_cast<int64_t>(Resolution::kMinute)) merged.TrimTopTables(kMinuteTopEntries);
+      const std::string data = Deflate(merged.Serialize());
       ScopedReset reset(&upsert_);
       upsert_.Bind(1, res);
       upsert_.BindText(2, env);
@@ -142,7 +192,7 @@ class SqliteLogStore final : public LogStore {
       StoredAggregate a;
       a.environment = std::string(env);
       a.bucket_ms = stmt.Int(1);
-      const Status s = Aggregate::Deserialize(stmt.Blob(2), &a.aggregate);
+      const Status s = DecodeRow(stmt.Blob(2), &a.aggregate);
       if (!s.ok()) return Status::Corruption("logs_aggregates " + a.environment + "@" + std::to_string(a.bucket_ms) + ": " + s.message());
       out->push_back(std::move(a));
     }

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sqlite3.h>
+
 #include <thread>
 
 #include "logs/file_tail.h"
@@ -262,6 +264,55 @@ TEST(Ingester, PseudonymisesUsersAndAddresses) {
   EXPECT_EQ(ips[0].key, Pseudonym(o.pseudonymise_key, "10.9.8.7"));
   EXPECT_EQ(users[0].key.size(), 17u);
   EXPECT_NE(Pseudonym("another-key-0123456", "alice"), users[0].key);
+}
+
+}  // namespace
+}  // namespace csoc::logs
+
+namespace csoc::logs {
+namespace {
+
+TEST(SqliteLogStore, MinutesKeepFewerTopEntriesAndRowsAreCompressedAndChecked) {
+  Dir dir;
+  std::unique_ptr<LogStore> store;
+  ASSERT_TRUE(OpenSqliteLogStore(dir / "csoc.db", &store).ok());
+  CommitBatch batch;
+  MinuteDelta d;
+  d.environment = "prod";
+  d.minute_ms = 1'767'225'600'000;
+  LogRecord r;
+  r.status = 200;
+  std::string path;
+  for (int i = 0; i < 500; ++i) {
+    path = "/objects/" + std::to_string(i) + "/a-fairly-long-path-segment-to-store";
+    r.uri = path;
+    for (int j = 0; j <= i % 7; ++j) d.delta.Add(r);
+  }
+  batch.deltas.push_back(std::move(d));
+  ASSERT_TRUE(store->Commit(batch).ok());
+  std::vector<StoredAggregate> minutes, hours;
+  ASSERT_TRUE(store->LoadAggregates({}, Resolution::kMinute, 0, INT64_MAX, &minutes).ok());
+  ASSERT_TRUE(store->LoadAggregates({}, Resolution::kHour, 0, INT64_MAX, &hours).ok());
+  ASSERT_EQ(minutes.size(), 1u);
+  ASSERT_EQ(hours.size(), 1u);
+  EXPECT_EQ(minutes[0].aggregate.top_paths.size(), 32u);
+  EXPECT_EQ(hours[0].aggregate.top_paths.size(), kTopCapacity);
+  EXPECT_EQ(minutes[0].aggregate.requests, hours[0].aggregate.requests);
+
+  // The stored bytes are a zlib stream; damaged ones are refused with a message, not misread.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "csoc.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT data FROM logs_aggregates WHERE resolution=60000", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(static_cast<const unsigned char*>(sqlite3_column_blob(st, 0))[0], 0x78);
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE logs_aggregates SET data=x'789c0102' WHERE resolution=60000", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const Status s = store->LoadAggregates({}, Resolution::kMinute, 0, INT64_MAX, &minutes);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("zlib"), std::string::npos) << s.message();
 }
 
 }  // namespace
