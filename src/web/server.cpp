@@ -10,9 +10,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/optional.hpp>
 #include <cctype>
 #include <deque>
 #include <map>
+#include <memory>
 #include <unordered_set>
 
 #include "web/api_json.h"
@@ -30,6 +32,34 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 constexpr uint32_t kHeaderLimit = 16 * 1024;
+
+// A Beast body that is a shared immutable string (Response::shared_body): the response keeps it
+// alive until written and the serializer writes it from where it is, in the same write as the
+// header, without copying it.
+struct SharedStringBody {
+  using value_type = std::shared_ptr<const std::string>;
+
+  static std::uint64_t size(const value_type& body) { return body ? body->size() : 0; }
+
+  class writer {
+   public:
+    using const_buffers_type = asio::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+
+    void init(error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(error_code& ec) {
+      ec = {};
+      if (!body_ || body_->empty()) return boost::none;
+      return {{const_buffers_type(body_->data(), body_->size()), false}};
+    }
+
+   private:
+    const value_type& body_;
+  };
+};
 
 class MonitorSource : public LiveSource {
  public:
@@ -317,7 +347,7 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
 
   void Write(Response r, bool keep_alive, unsigned version, bool head) {
     server_->Record(r, started_);
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
+    auto res = std::make_shared<http::response<SharedStringBody>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "csoc");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) res->insert(name, value);
@@ -325,9 +355,10 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
     if (r.status == 304) {
       // No body and no length: the client keeps what it has.
     } else if (head) {
-      res->content_length(r.body.size());
+      res->content_length(r.Body().size());
     } else {
-      res->body() = std::move(r.body);
+      // A cached answer's body is written from the cache; any other is moved, not copied.
+      res->body() = r.shared_body ? std::move(r.shared_body) : std::make_shared<const std::string>(std::move(r.body));
       res->prepare_payload();
     }
     bool close = !res->keep_alive();
