@@ -269,6 +269,10 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
   HttpSession(tcp::socket socket, std::shared_ptr<Impl> server)
       : stream_(std::move(socket)), server_(std::move(server)) {
     server_->AddSession(this);
+    // The peer of a connection does not change: asked once, not for every request on it.
+    error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_ = peer.address().to_string();
   }
   ~HttpSession() { server_->RemoveSession(this); }
 
@@ -320,7 +324,7 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
       Write(std::move(r), false, 11, /*head=*/false);
       return;
     }
-    const auto& req = parser_->get();
+    auto& req = parser_->get();
     Request request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
@@ -332,10 +336,8 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    request.body = req.body();
-    error_code peer_ec;
-    auto peer = stream_.socket().remote_endpoint(peer_ec);
-    if (!peer_ec) request.peer = peer.address().to_string();
+    request.body = std::move(req.body());  // the parser is replaced before the next request
+    request.peer = peer_;
     Response r = server_->Handle(request);
     bool head = req.method() == http::verb::head;
     if (r.event_stream && r.status == 200 && !head) {
@@ -393,6 +395,7 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Impl> server_;
+  std::string peer_;  // the client's address, empty when unknown
   bool reading_ = false;
   std::chrono::steady_clock::time_point started_;
 };
@@ -516,7 +519,7 @@ Response Server::Impl::Handle(const Request& request) {
     if (!shared) {
       if (std::optional<Response> r = router_->Dispatch(request, Clock::now())) {
         for (const auto& h : SecurityHeaders()) r->headers.push_back(h);
-        return *r;
+        return std::move(*r);
       }
       Response r;
       r.status = 404;
