@@ -120,6 +120,12 @@ const std::string* Response::Header(std::string_view name) const {
   return nullptr;
 }
 
+void Response::ShareBody() {
+  if (shared_body) return;
+  shared_body = std::make_shared<const std::string>(std::move(body));
+  body.clear();
+}
+
 const std::vector<std::pair<std::string, std::string>>& SecurityHeaders() {
   static const std::vector<std::pair<std::string, std::string>> kHeaders = {
       {"Content-Security-Policy",

@@ -8,7 +8,9 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,6 +38,10 @@ struct Response {
   int status = 200;
   std::string content_type;
   std::string body;
+  // An immutable body shared with a cache: when set, it is the body (and `body` is empty), and the
+  // server writes it as it is, keeping it alive until the write completes, so that an answer from
+  // a cache costs no copy however large it is. Use Body() to read either.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type and the security headers
   // The route pattern, a bounded label for metrics: "/api/v1/checks/{id}", "other" when none matched.
   std::string route;
@@ -43,6 +49,9 @@ struct Response {
   bool event_stream = false;
 
   const std::string* Header(std::string_view name) const;
+  std::string_view Body() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
+  // Moves `body` into `shared_body` (once), so that copies of this Response share it.
+  void ShareBody();
 };
 
 // "/static/<name>?v=<content hash>": a URL that changes with the asset, so it can be cached for good.

@@ -10,9 +10,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/optional.hpp>
 #include <cctype>
 #include <deque>
 #include <map>
+#include <memory>
 #include <unordered_set>
 
 #include "web/api_json.h"
@@ -31,6 +33,34 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
 constexpr uint32_t kHeaderLimit = 16 * 1024;
+
+// A Beast body that is a shared immutable string (Response::shared_body): the response keeps it
+// alive until written and the serializer writes it from where it is, in the same write as the
+// header, without copying it.
+struct SharedStringBody {
+  using value_type = std::shared_ptr<const std::string>;
+
+  static std::uint64_t size(const value_type& body) { return body ? body->size() : 0; }
+
+  class writer {
+   public:
+    using const_buffers_type = asio::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+
+    void init(error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(error_code& ec) {
+      ec = {};
+      if (!body_ || body_->empty()) return boost::none;
+      return {{const_buffers_type(body_->data(), body_->size()), false}};
+    }
+
+   private:
+    const value_type& body_;
+  };
+};
 
 class MonitorSource : public LiveSource {
  public:
@@ -260,6 +290,10 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
   HttpSession(tcp::socket socket, std::shared_ptr<Impl> server)
       : stream_(std::move(socket)), server_(std::move(server)) {
     server_->AddSession(this);
+    // The peer of a connection does not change: asked once, not for every request on it.
+    error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_ = peer.address().to_string();
   }
   ~HttpSession() { server_->RemoveSession(this); }
 
@@ -311,7 +345,7 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
       Write(std::move(r), false, 11, /*head=*/false);
       return;
     }
-    const auto& req = parser_->get();
+    auto& req = parser_->get();
     Request request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
@@ -323,10 +357,8 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    request.body = req.body();
-    error_code peer_ec;
-    auto peer = stream_.socket().remote_endpoint(peer_ec);
-    if (!peer_ec) request.peer = peer.address().to_string();
+    request.body = std::move(req.body());  // the parser is replaced before the next request
+    request.peer = peer_;
     Response r = server_->Handle(request);
     bool head = req.method() == http::verb::head;
     if (r.event_stream && r.status == 200 && !head) {
@@ -338,7 +370,7 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
 
   void Write(Response r, bool keep_alive, unsigned version, bool head) {
     server_->Record(r, started_);
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
+    auto res = std::make_shared<http::response<SharedStringBody>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "csoc");
     if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
     for (const auto& [name, value] : r.headers) res->insert(name, value);
@@ -346,9 +378,10 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
     if (r.status == 304) {
       // No body and no length: the client keeps what it has.
     } else if (head) {
-      res->content_length(r.body.size());
+      res->content_length(r.Body().size());
     } else {
-      res->body() = std::move(r.body);
+      // A cached answer's body is written from the cache; any other is moved, not copied.
+      res->body() = r.shared_body ? std::move(r.shared_body) : std::make_shared<const std::string>(std::move(r.body));
       res->prepare_payload();
     }
     bool close = !res->keep_alive();
@@ -383,6 +416,7 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Impl> server_;
+  std::string peer_;  // the client's address, empty when unknown
   bool reading_ = false;
   std::chrono::steady_clock::time_point started_;
 };
@@ -506,7 +540,7 @@ Response Server::Impl::Handle(const Request& request) {
     if (!shared) {
       if (std::optional<Response> r = router_->Dispatch(request, Clock::now())) {
         for (const auto& h : SecurityHeaders()) r->headers.push_back(h);
-        return *r;
+        return std::move(*r);
       }
       Response r;
       r.status = 404;

@@ -24,12 +24,14 @@ constexpr size_t kMaxCachedAnswers = 512;
 // GET answers by target, valid while the page's version is unchanged and until `valid_until`.
 class AnswerCache {
  public:
-  const std::string* Find(const std::string& target, uint64_t version, TimePoint now) const {
+  // Null when there is none. The body is shared with the answers, which do not copy it.
+  std::shared_ptr<const std::string> Find(const std::string& target, uint64_t version, TimePoint now) const {
     auto it = entries_.find(target);
     if (it == entries_.end() || it->second.version != version || now >= it->second.valid_until) return nullptr;
-    return &it->second.body;
+    return it->second.body;
   }
-  void Put(const std::string& target, uint64_t version, TimePoint valid_until, std::string body) {
+  void Put(const std::string& target, uint64_t version, TimePoint valid_until,
+           std::shared_ptr<const std::string> body) {
     if (entries_.size() >= kMaxCachedAnswers) entries_.clear();
     entries_[target] = Entry{version, valid_until, std::move(body)};
   }
@@ -38,7 +40,7 @@ class AnswerCache {
   struct Entry {
     uint64_t version;
     TimePoint valid_until;
-    std::string body;
+    std::shared_ptr<const std::string> body;
   };
   std::map<std::string, Entry> entries_;
 };
@@ -135,12 +137,14 @@ class ScsApi : public std::enable_shared_from_this<ScsApi> {
   // A cached GET answer: {"data": build()}, kept until the page changes or `valid_until`.
   template <typename Build>
   Response Cached(const RouteCall& c, TimePoint valid_until, Build build) {
-    if (const std::string* body = cache_.Find(c.request.target, page().version(), c.now)) {
-      return JsonBody(c, 200, *body);
+    std::shared_ptr<const std::string> body = cache_.Find(c.request.target, page().version(), c.now);
+    if (body == nullptr) {
+      body = std::make_shared<const std::string>(DumpJson(scs::Json{{"data", build()}}) + "\n");
+      cache_.Put(c.request.target, page().version(), valid_until, body);
     }
-    std::string body = DumpJson(scs::Json{{"data", build()}}) + "\n";
-    cache_.Put(c.request.target, page().version(), valid_until, body);
-    return JsonBody(c, 200, std::move(body));
+    Response r = JsonBody(c, 200, std::string());
+    r.shared_body = std::move(body);
+    return r;
   }
 
   static TimePoint Forever() { return TimePoint::max(); }

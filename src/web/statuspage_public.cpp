@@ -108,6 +108,8 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
     Response r = render();
     r.route = c.route;
     if (r.status == 200) {
+      // The entry and every answer from it share one body: a cached answer is not copied.
+      r.ShareBody();
       if (cache_.size() >= 256) cache_.clear();
       cache_[key] = Entry{page().version(), feed().version(), ValidUntil(c.now), r};
     }
