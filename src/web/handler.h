@@ -45,8 +45,9 @@ struct Response {
   bool event_stream = false;
   // Set by a route that answers later, when work on another thread is done (a pushed batch is
   // answered after the commit that stores it). The server calls it once with `send`, which takes
-  // the final answer and may be called from any thread, exactly once; the rest of this Response is
-  // not sent.
+  // the final answer and may be called from any thread, exactly once, while the server's io_context
+  // still exists (csoc serve stops the ingester before the web thread); the rest of this Response
+  // is not sent.
   using Send = std::function<void(Response)>;
   std::function<void(Send send)> deferred;
 
