@@ -320,6 +320,54 @@ TEST_F(PushIngestTest, SyslogOverUdpAndTcpWithBadHeadersAndHugeMessagesRejected)
   EXPECT_TRUE(found);
 }
 
+// A reload keeps the listener of a syslog source whose name, address and protocol stay (its TCP
+// senders stay connected), closes the others, and applies new push sources at once.
+TEST_F(PushIngestTest, AReloadKeepsUnchangedSyslogListenersAndClosesTheOthers) {
+  options_.commit_interval = 30ms;
+  SourceConfig s;
+  s.name = "edge";
+  s.environment = "prod";
+  s.format = Combined();
+  s.kind = SourceKind::kSyslog;
+  s.listen = "127.0.0.1:0";
+  s.syslog_tcp = true;
+  options_.sources.push_back(s);
+  s.name = "gone";
+  options_.sources.push_back(s);
+  StartIngester();
+  const uint16_t port = ingester_->SyslogPort("edge");
+  const uint16_t gone = ingester_->SyslogPort("gone");
+  ASSERT_NE(port, 0);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+
+  IngestOptions next = options_;
+  next.sources.pop_back();  // "gone"
+  SourceConfig later;
+  later.name = "later";
+  later.environment = "staging";
+  later.format = Combined();
+  later.kind = SourceKind::kPush;
+  next.sources.push_back(later);
+  ingester_->Reconfigure(next);
+  EXPECT_TRUE(ingester_->Push(Lines("later", {Line(200)}), [](const PushResult&) {}).ok()) << "new sources apply at once";
+  ASSERT_TRUE(csoc::testing::WaitFor([&] { return ingester_->SyslogPort("gone") == 0; }, 5s));
+  EXPECT_EQ(ingester_->SyslogPort("edge"), port);
+  const std::string m = Nginx(Line(200)) + "\n";
+  ASSERT_EQ(::send(fd, m.data(), m.size(), MSG_NOSIGNAL), static_cast<ssize_t>(m.size())) << "still connected";
+  ::close(fd);
+  ASSERT_TRUE(csoc::testing::WaitFor([&] { return Stored("prod") == 1 && Stored("staging") == 1; }, 5s));
+  // The removed source's port is free again.
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  addr.sin_port = htons(gone);
+  EXPECT_NE(::connect(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ::close(probe);
+}
+
 TEST_F(PushIngestTest, AnAddressInUseFailsStartNamingTheSource) {
   int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in addr{};
