@@ -13,9 +13,11 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libsnappy-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium sqlite3 curl
+  nginx-light
 )
+# nginx-light: the log ingestion integration test sends nginx's access log to csoc over syslog.
 if [[ ${1:-} == bench ]]; then
-  PACKAGES+=(nginx-light prometheus-blackbox-exporter prometheus jq bc iproute2 wrk goaccess)
+  PACKAGES+=(prometheus-blackbox-exporter prometheus jq bc iproute2 wrk goaccess)
 fi
 
 missing=()

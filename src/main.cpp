@@ -89,11 +89,32 @@ logs::IngestOptions IngestOptionsOf(const fleet::LogSettings& settings) {
     logs::SourceConfig c;
     c.name = src.name;
     c.environment = src.environment;
+    switch (src.kind) {
+      case fleet::LogSource::Kind::kFile: c.kind = logs::SourceKind::kFile; break;
+      case fleet::LogSource::Kind::kSyslog: c.kind = logs::SourceKind::kSyslog; break;
+      case fleet::LogSource::Kind::kPush: c.kind = logs::SourceKind::kPush; break;
+    }
     c.file = src.file;
+    c.listen = src.listen;
+    c.syslog_tcp = src.syslog_tcp;
     const Status st = logs::LogFormat::Parse(src.format, &c.format);  // the config checked it
     if (!st.ok()) continue;
     o.sources.push_back(std::move(c));
   }
+  const fleet::LokiSettings& loki = settings.loki;
+  if (loki.enabled && logs::LogFormat::Parse(loki.format, &o.loki.format).ok()) {
+    o.loki.enabled = true;
+    o.loki.environment_label = loki.environment_label;
+    o.loki.environments = loki.environments;
+  }
+  const fleet::FaroSettings& faro = settings.faro;
+  o.faro.enabled = faro.enabled;
+  o.faro.environment = faro.environment;
+  o.faro.apps = faro.apps;
+  o.faro.api_key = faro.api_key;
+  o.faro.origins = faro.origins;
+  o.faro.rate_limit = faro.rate_limit;
+  o.faro.burst = faro.burst;
   o.pseudonymise_key = settings.pseudonymise_key;
   o.minute_retention = std::chrono::duration_cast<std::chrono::hours>(settings.minute_retention);
   o.hour_retention = std::chrono::duration_cast<std::chrono::hours>(settings.hour_retention);
@@ -187,6 +208,7 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     deps.tokens = tokens.get();
     deps.log_store = log_read_store.get();
     deps.log_sources = [&ingester] { return ingester.Statuses(); };
+    deps.log_ingester = &ingester;
     web::ServerOptions server_options;
     server_options.listen = settings.listen;
     server_options.title = settings.title;
@@ -215,6 +237,7 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
       spdlog::error("{}", s.ToString());
       monitor.Stop();
       writer.Stop();
+      ingester.Stop();
       return 1;
     }
     std::thread web_thread([&web_io] { web_io.run(); });
@@ -294,6 +317,10 @@ int Serve(asio::io_context& main_io, ServeOptions opts) {
     if (opts.on_ready) opts.on_ready();
     main_io.run();
 
+    // The ingester first, while the web thread still runs: it commits and answers every pushed
+    // batch it accepted (later pushes are refused with 503), and those answers are written before
+    // the server stops.
+    ingester.Stop();
     asio::post(web_io, [&] {
       server.Stop();
       if (public_server) public_server->Stop();
@@ -543,7 +570,7 @@ int main(int argc, char** argv) {
     cmd->add_option("-c,--config", token_args.config_path, "A fleet config whose settings.data_dir to use");
     if (cmd->get_name() != "list") cmd->add_option("--name", token_args.name, "The token's name")->required();
     if (cmd->get_name() == "create") {
-      cmd->add_option("--scope", token_args.scopes, "A scope: status:write or admin (repeatable)")->required();
+      cmd->add_option("--scope", token_args.scopes, "A scope: status:write, logs:ingest or admin (repeatable)")->required();
       cmd->add_option("--expires", token_args.expires, "Lifetime, e.g. 90d or 12h (default: never expires)");
     }
   }

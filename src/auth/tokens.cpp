@@ -11,7 +11,7 @@
 namespace csoc::auth {
 
 const std::vector<std::string_view>& KnownScopes() {
-  static const std::vector<std::string_view> kScopes = {kScopeAdmin, kScopeStatusWrite};
+  static const std::vector<std::string_view> kScopes = {kScopeAdmin, kScopeStatusWrite, kScopeLogsIngest};
   return kScopes;
 }
 

@@ -21,6 +21,7 @@ namespace csoc::auth {
 // The scopes a token can carry. `admin` includes every other scope.
 inline constexpr std::string_view kScopeAdmin = "admin";
 inline constexpr std::string_view kScopeStatusWrite = "status:write";
+inline constexpr std::string_view kScopeLogsIngest = "logs:ingest";  // pushing access logs (HTTP push, Loki)
 const std::vector<std::string_view>& KnownScopes();
 
 struct TokenInfo {

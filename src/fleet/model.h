@@ -153,17 +153,42 @@ struct StatusPageSettings {
   std::vector<StatusComponent> components;
 };
 
-// One access-log source (docs/logs.md): a file followed like `tail -F`, whose requests count for
-// one environment.
+// One access-log source (docs/logs.md), whose requests count for one environment: a file followed
+// like `tail -F`, a syslog listener (UDP or TCP), or lines pushed over HTTP.
 struct LogSource {
+  enum class Kind { kFile, kSyslog, kPush };
   std::string name;
   std::string environment;
   std::string format;  // "gen3", "combined" or an nginx log_format string (checked by the config)
-  std::string file;    // absolute, or made absolute against the config file's directory
+  Kind kind = Kind::kFile;
+  std::string file;    // kFile: absolute, or made absolute against the config file's directory
+  std::string listen;  // kSyslog: host:port
+  bool syslog_tcp = false;
+};
+
+// The Loki push API: which stream label names the environment, and its values' environments.
+struct LokiSettings {
+  bool enabled = false;
+  std::string environment_label;
+  std::map<std::string, std::string> environments;  // label value → environment
+  std::string format = "gen3";
+};
+
+// The Grafana Faro collector: where an app's search terms count, and how the endpoint is guarded.
+struct FaroSettings {
+  bool enabled = false;
+  std::string environment;                  // every app, unless `apps` is set
+  std::map<std::string, std::string> apps;  // meta.app.name → environment
+  std::string api_key;
+  std::vector<std::string> origins = {"*"};
+  double rate_limit = 50;  // requests per second, all clients together
+  double burst = 100;
 };
 
 struct LogSettings {
   std::vector<LogSource> sources;
+  LokiSettings loki;
+  FaroSettings faro;
   // Non-empty: user names and client addresses are stored only as keyed hashes (HMAC-SHA256).
   std::string pseudonymise_key;
   std::chrono::milliseconds minute_retention = std::chrono::hours(48);

@@ -114,12 +114,14 @@ bool IsSearchParameter(std::string_view name) {
   return false;
 }
 
-std::string NormaliseSearchTerm(std::string_view raw) {
+std::string NormaliseSearchTerm(std::string_view raw, bool url_encoded) {
   std::string out;
   out.reserve(std::min(raw.size(), kMaxTermBytes));
   for (size_t i = 0; i < raw.size() && out.size() < kMaxTermBytes; ++i) {
     char c = raw[i];
-    if (c == '+') {
+    if (!url_encoded) {
+      // As typed.
+    } else if (c == '+') {
       c = ' ';
     } else if (c == '%' && i + 2 < raw.size() + 0 && HexDigit(raw[i + 1]) >= 0 && HexDigit(raw[i + 2]) >= 0) {
       c = static_cast<char>(HexDigit(raw[i + 1]) * 16 + HexDigit(raw[i + 2]));

@@ -110,7 +110,8 @@ class Aggregate {
 // Which query parameters hold what a user searched or filtered for.
 bool IsSearchParameter(std::string_view name);
 // Decodes %XX and '+' in a query parameter value, lower-cases ASCII, trims, and cuts it to 100
-// bytes; empty when nothing is left.
-std::string NormaliseSearchTerm(std::string_view raw);
+// bytes; empty when nothing is left. `url_encoded` false: `raw` was decoded already (a Faro
+// search term), so '+' and '%' are kept as typed.
+std::string NormaliseSearchTerm(std::string_view raw, bool url_encoded = true);
 
 }  // namespace csoc::logs

@@ -74,6 +74,27 @@ class LineAnalyzer {
       ++number;
     }
   }
+  // Parses `line` as one line, whatever it holds (a syslog message body, a pushed or Loki entry:
+  // a '\n' inside is not a line break). An empty line is skipped, as in Feed.
+  template <typename OnRecord>
+  void FeedLine(std::string_view line, std::string_view source, uint64_t number, OnRecord&& on_record) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) return;
+    ++lines_;
+    LogRecord record;
+    const ParseError e = line.size() > max_line_ ? ParseError::kTooLong : parser_->Parse(line, &record);
+    if (e == ParseError::kNone) {
+      on_record(static_cast<const LogRecord&>(record));
+    } else {
+      errors_.Add(e, source, number, line);
+    }
+  }
+  // Counts a line that was refused before it reached the parser (a malformed syslog header) under
+  // `kind`.
+  void AddRejected(ParseError kind, std::string_view source, uint64_t line, std::string_view text) {
+    ++lines_;
+    errors_.Add(kind, source, line, text);
+  }
   // Counts a line the reader had to cut because it was longer than the limit.
   void AddTooLong(std::string_view source, uint64_t line, std::string_view start);
 

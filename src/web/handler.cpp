@@ -126,6 +126,19 @@ void Response::ShareBody() {
   body.clear();
 }
 
+void Response::Amend(std::function<void(Response&)> amend) {
+  if (!deferred) {
+    amend(*this);
+    return;
+  }
+  deferred = [inner = std::move(deferred), amend = std::move(amend)](Send send) {
+    inner([send = std::move(send), amend](Response r) {
+      amend(r);
+      send(std::move(r));
+    });
+  };
+}
+
 const std::vector<std::pair<std::string, std::string>>& SecurityHeaders() {
   static const std::vector<std::pair<std::string, std::string>> kHeaders = {
       {"Content-Security-Policy",
@@ -802,7 +815,9 @@ Response Handler::Handle(const Request& request, TimePoint now) {
   std::optional<Response> routed;
   if (router_ != nullptr) routed = router_->Dispatch(request, now);
   Response r = routed ? std::move(*routed) : Call(*this, request, now).Run();
-  for (const auto& h : SecurityHeaders()) r.headers.push_back(h);
+  r.Amend([](Response& x) {
+    for (const auto& h : SecurityHeaders()) x.headers.push_back(h);
+  });
   return r;
 }
 

@@ -27,7 +27,9 @@ struct Request {
   std::string if_none_match;
   // Every header as received, names in lower case; a repeated header appears once per copy.
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;  // at most ServerOptions::body_limit bytes (the server answers 413 beyond)
+  // At most ServerOptions::body_limit bytes, or a route's own larger limit (the server answers 413
+  // beyond). Empty when a route's before_body check sees the request (router.h).
+  std::string body;
   std::string peer;  // the client's address, for logs
 
   // The first header called `name` (lower case), or null.
@@ -47,11 +49,21 @@ struct Response {
   std::string route;
   // The request asked for the event stream; the server takes over the connection.
   bool event_stream = false;
+  // Set by a route that answers later, when work on another thread is done (a pushed batch is
+  // answered after the commit that stores it). The server calls it once with `send`, which takes
+  // the final answer and may be called from any thread, exactly once, while the server's io_context
+  // still exists (csoc serve stops the ingester before the web thread); the rest of this Response
+  // is not sent.
+  using Send = std::function<void(Response)>;
+  std::function<void(Send send)> deferred;
 
   const std::string* Header(std::string_view name) const;
   std::string_view Body() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
   // Moves `body` into `shared_body` (once), so that copies of this Response share it.
   void ShareBody();
+  // Applies `amend` to this answer now, or, when it is deferred, to the final answer when it comes
+  // (headers that every answer of a route gets).
+  void Amend(std::function<void(Response&)> amend);
 };
 
 // "/static/<name>?v=<content hash>": a URL that changes with the asset, so it can be cached for good.

@@ -103,7 +103,9 @@ nlohmann::json SourcesJson(const LogsRouteDeps& deps) {
     nlohmann::json j = {{"name", s.name},
                         {"environment", s.environment},
                         {"format", s.format},
-                        {"file", s.file},
+                        {"kind", s.kind},
+                        {"file", s.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.file)},
+                        {"address", s.address.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.address)},
                         {"lines_since_start", s.lines},
                         {"rejected_since_start", s.rejected},
                         {"unread_bytes", s.unread_bytes},
@@ -354,7 +356,10 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
     for (const auto& s : list) {
       if (!env.empty() && s["environment"] != env) continue;
       const uint64_t lines = s["lines"].get<uint64_t>(), rejected = s["rejected"].get<uint64_t>();
-      m += "<tr><td><strong>" + E(s["name"].get<std::string>()) + "</strong><div class=\"muted small\">" + E(s["file"].get<std::string>()) +
+      const std::string where = s["file"].is_string() ? s["file"].get<std::string>()
+                                : s["address"].is_string() ? "syslog " + s["address"].get<std::string>()
+                                : s.value("kind", "") == "push" ? std::string("pushed") : std::string();
+      m += "<tr><td><strong>" + E(s["name"].get<std::string>()) + "</strong><div class=\"muted small\">" + E(where) +
            "</div>" + (s["error"].is_string() ? "<div class=\"bad small\">" + E(s["error"].get<std::string>()) + "</div>" : "") +
            "</td><td>" + E(s["environment"].get<std::string>()) + "</td><td>" + E(s["format"].get<std::string>()) +
            "</td><td class=\"num\">" + Count(lines) + "</td><td class=\"num" + (rejected > 0 ? " bad" : "") + "\">" + Count(rejected) +
@@ -369,7 +374,8 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
         m += "<tr class=\"detail\"><td colspan=\"7\"><details><summary class=\"small\">Rejected lines: " + E(kinds) +
              " — " + std::to_string(s["samples"].size()) + " latest as samples</summary><ul class=\"samples\">";
         for (const auto& sample : s["samples"]) {
-          m += "<li><code>" + E(sample["file"].get<std::string>()) + ":" + std::to_string(sample["line"].get<uint64_t>()) + "</code> " +
+          const uint64_t line = sample["line"].get<uint64_t>();
+          m += "<li><code>" + E(sample["file"].get<std::string>()) + (line > 0 ? ":" + std::to_string(line) : std::string()) + "</code> " +
                E(sample["kind"].get<std::string>()) + ": <code class=\"sample\">" + E(sample["text"].get<std::string>()) + "</code></li>";
         }
         m += "</ul></details></td></tr>";
@@ -481,6 +487,8 @@ void AddLogsRoutes(Router& router, const LogsRouteDeps& deps) {
     r.headers.emplace_back("Cache-Control", "no-store");
     return r;
   }, {});
+
+  AddLogIngestRoutes(router, deps);
 }
 
 }  // namespace csoc::web

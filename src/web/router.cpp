@@ -72,20 +72,58 @@ bool Router::Match(const Route& route, const std::vector<std::string_view>& segm
   return true;
 }
 
-void Router::AddCorsHeaders(const Request& request, const std::vector<std::string>& methods, bool preflight,
-                            Response* r) const {
-  const std::string* origin = request.Header("origin");
+namespace {
+
+void AddCorsHeaders(const std::function<bool(std::string_view)>& allows, const std::string* origin, const std::string* asked,
+                    const std::vector<std::string>& methods, bool preflight, Response* r) {
   r->headers.emplace_back("Vary", "Origin");
-  if (origin == nullptr || !cors_.Allows(*origin)) return;
+  if (origin == nullptr || origin->empty() || !allows(*origin)) return;
   r->headers.emplace_back("Access-Control-Allow-Origin", *origin);
   r->headers.emplace_back("Access-Control-Allow-Credentials", "true");
   if (preflight) {
     r->headers.emplace_back("Access-Control-Allow-Methods", Join(methods));
-    const std::string* asked = request.Header("access-control-request-headers");
     r->headers.emplace_back("Access-Control-Allow-Headers",
                             asked != nullptr && !asked->empty() ? *asked : "Authorization, Content-Type");
     r->headers.emplace_back("Access-Control-Max-Age", "600");
   }
+}
+
+}  // namespace
+
+std::function<bool(std::string_view)> Router::CorsOf(const Route& route) const {
+  if (route.options.cors_allows) return route.options.cors_allows;
+  return [policy = cors_](std::string_view origin) { return policy.Allows(origin); };
+}
+
+void Router::Finish(const Route& route, const Request& request, Response* r) const {
+  std::optional<std::string> origin;
+  if (const std::string* o = request.Header("origin")) origin = *o;
+  r->Amend([pattern = route.pattern, cors = route.options.cors ? CorsOf(route) : std::function<bool(std::string_view)>(),
+            methods = route.methods, origin](Response& x) {
+    if (x.route.empty()) x.route = pattern;
+    if (cors) AddCorsHeaders(cors, origin ? &*origin : nullptr, nullptr, methods, false, &x);
+  });
+}
+
+Router::BodyPlan Router::PlanBody(const Request& head, TimePoint now, size_t default_limit) const {
+  BodyPlan plan;
+  plan.limit = default_limit;
+  std::string_view target = head.target;
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path.empty() || path.front() != '/') return plan;
+  const std::vector<std::string_view> segments = Split(path);
+  std::map<std::string, std::string> params;
+  for (const Route& route : routes_) {
+    if (!Match(route, segments, &params)) continue;
+    if (std::find(route.methods.begin(), route.methods.end(), head.method) == route.methods.end()) continue;
+    if (route.options.body_limit > 0) plan.limit = route.options.body_limit;
+    if (route.options.before_body) {
+      plan.answer = route.options.before_body(head, now);
+      if (plan.answer) Finish(route, head, &*plan.answer);
+    }
+    return plan;
+  }
+  return plan;
 }
 
 std::optional<Response> Router::Dispatch(const Request& request, TimePoint now) const {
@@ -109,8 +147,7 @@ std::optional<Response> Router::Dispatch(const Request& request, TimePoint now) 
     RouteCall call{request, now, path, {}, std::move(params), route.pattern};
     Status s = QueryParams::Parse(query, &call.query);
     Response r = s.ok() ? route.fn(call) : ErrorResponse(route.options, route.pattern, 400, s.message());
-    if (r.route.empty()) r.route = route.pattern;
-    if (route.options.cors) AddCorsHeaders(request, route.methods, false, &r);
+    Finish(route, request, &r);
     return r;
   }
   if (matched_path == nullptr) return std::nullopt;
@@ -120,14 +157,15 @@ std::optional<Response> Router::Dispatch(const Request& request, TimePoint now) 
     r.route = matched_path->pattern;
     allowed.push_back("OPTIONS");
     r.headers.emplace_back("Allow", Join(allowed));
-    AddCorsHeaders(request, allowed, true, &r);
+    AddCorsHeaders(CorsOf(*matched_path), request.Header("origin"), request.Header("access-control-request-headers"),
+                   allowed, true, &r);
     return r;
   }
   Response r =
       ErrorResponse(matched_path->options, matched_path->pattern, 405,
                     fmt::format("method {} is not allowed on {} (allowed: {})", request.method, path, Join(allowed)));
   r.headers.emplace_back("Allow", Join(allowed));
-  if (matched_path->options.cors) AddCorsHeaders(request, allowed, false, &r);
+  if (matched_path->options.cors) AddCorsHeaders(CorsOf(*matched_path), request.Header("origin"), nullptr, allowed, false, &r);
   return r;
 }
 

@@ -13,6 +13,7 @@
 #include <boost/optional.hpp>
 #include <cctype>
 #include <deque>
+#include <limits>
 #include <map>
 #include <memory>
 #include <unordered_set>
@@ -117,6 +118,10 @@ std::unique_ptr<Router> BuildRouter(const ServerOptions& options, const ServerDe
     LogsRouteDeps logs;
     logs.store = deps.log_store;
     logs.sources = deps.log_sources;
+    logs.ingester = deps.log_ingester;
+    logs.tokens = deps.tokens;
+    logs.metrics = deps.metrics;
+    logs.ingest_body_limit = options.ingest_body_limit;
     LiveSource* live = deps.live;
     monitor::Monitor* monitor = deps.monitor;
     logs.environments = [live, monitor] {
@@ -172,6 +177,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   bool stopping() const { return stopping_; }
   const ServerOptions& options() const { return options_; }
   Response Handle(const Request& request);
+  Router::BodyPlan PlanBody(const Request& head) const { return router_->PlanBody(head, Clock::now(), options_.body_limit); }
   void Record(const Response& r, std::chrono::steady_clock::time_point started);
   void AddSession(HttpSession* s) { sessions_.insert(s); }
   void RemoveSession(HttpSession* s) { sessions_.erase(s); }
@@ -309,18 +315,84 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
   }
 
  private:
+  // The header first: its route decides how much body to take, and may answer before the body is
+  // read (router.h, BodyPlan).
   void Read() {
     if (server_->stopping()) {
       Close();
       return;
     }
     parser_.emplace();
-    parser_->body_limit(server_->options().body_limit);
+    body_limit_ = server_->options().body_limit;
+    // Beast checks Content-Length against the body limit as soon as the header is parsed: no limit
+    // until the route's is known (set in OnHeader).
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(kHeaderLimit);
     stream_.expires_after(server_->options().idle_timeout);
     reading_ = true;
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, size_t) { self->OnRead(ec); });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(error_code ec) {
+    if (ec) {
+      OnRead(ec);
+      return;
+    }
+    const auto& req = parser_->get();
+    Router::BodyPlan plan = server_->PlanBody(MakeRequest(/*with_body=*/false));
+    if (plan.answer) {
+      // Refused before the body was read: the connection cannot be reused.
+      reading_ = false;
+      started_ = std::chrono::steady_clock::now();
+      Response r = std::move(*plan.answer);
+      for (const auto& h : SecurityHeaders()) r.headers.push_back(h);
+      Write(std::move(r), false, req.version(), req.method() == http::verb::head, /*linger=*/!parser_->is_done());
+      return;
+    }
+    body_limit_ = plan.limit;
+    parser_->body_limit(body_limit_);
+    if (const auto length = parser_->content_length(); length && *length > body_limit_) {
+      // Known to be too large: answered now rather than after reading up to the limit.
+      OnRead(http::error::body_limit);
+      return;
+    }
+    auto expect = req.find(http::field::expect);
+    if (expect != req.end() && beast::iequals(expect->value(), "100-continue") && !parser_->is_done()) {
+      // The client waits for this before it sends the body (curl does for large bodies).
+      auto res = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+      http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, size_t) {
+        if (ec) {
+          self->Close();
+          return;
+        }
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  Request MakeRequest(bool with_body) {
+    const auto& req = parser_->get();
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    if (auto it = req.find(http::field::if_none_match); it != req.end())
+      request.if_none_match = std::string(it->value());
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    if (with_body) request.body = std::move(parser_->get().body());  // the parser is replaced before the next request
+    request.peer = peer_;
+    return request;
   }
 
   void OnRead(error_code ec) {
@@ -337,38 +409,36 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
       r.status = status;
       r.route = "other";
       r.content_type = "application/json";
-      r.body = DumpJson(ErrorJson(status, status == 413 ? fmt::format("request body is larger than {} bytes",
-                                                                      server_->options().body_limit)
+      r.body = DumpJson(ErrorJson(status, status == 413 ? fmt::format("request body is larger than {} bytes", body_limit_)
                                                         : "malformed request: " + ec.message())) +
                "\n";
       for (const auto& h : SecurityHeaders()) r.headers.push_back(h);
-      Write(std::move(r), false, 11, /*head=*/false);
+      Write(std::move(r), false, 11, /*head=*/false, /*linger=*/status == 413);
       return;
     }
-    auto& req = parser_->get();
-    Request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    if (auto it = req.find(http::field::if_none_match); it != req.end())
-      request.if_none_match = std::string(it->value());
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    const auto& req = parser_->get();
+    const bool head = req.method() == http::verb::head;
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    Response r = server_->Handle(MakeRequest(/*with_body=*/true));
+    if (r.deferred) {
+      // Answered later, from another thread: the answer is written on this connection's thread.
+      auto deferred = std::move(r.deferred);
+      deferred([self = shared_from_this(), keep_alive, version, head](Response final) {
+        asio::post(self->stream_.get_executor(), [self, keep_alive, version, head, final = std::move(final)]() mutable {
+          self->Write(std::move(final), keep_alive, version, head);
+        });
+      });
+      return;
     }
-    request.body = std::move(req.body());  // the parser is replaced before the next request
-    request.peer = peer_;
-    Response r = server_->Handle(request);
-    bool head = req.method() == http::verb::head;
     if (r.event_stream && r.status == 200 && !head) {
       StartEventStream(std::move(r));
       return;
     }
-    Write(std::move(r), req.keep_alive(), req.version(), head);
+    Write(std::move(r), keep_alive, version, head);
   }
 
-  void Write(Response r, bool keep_alive, unsigned version, bool head) {
+  void Write(Response r, bool keep_alive, unsigned version, bool head, bool linger = false) {
     server_->Record(r, started_);
     auto res = std::make_shared<http::response<SharedStringBody>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "csoc");
@@ -386,12 +456,36 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
     }
     bool close = !res->keep_alive();
     stream_.expires_after(server_->options().idle_timeout);
-    http::async_write(stream_, *res, [self = shared_from_this(), res, close](error_code ec, size_t) {
+    http::async_write(stream_, *res, [self = shared_from_this(), res, close, linger](error_code ec, size_t) {
+      if (!ec && linger) {
+        self->Linger();
+        return;
+      }
       if (ec || close) {
         self->Close();
         return;
       }
       self->Read();
+    });
+  }
+
+  // After an answer sent before the request's body was read: closing at once with unread bytes
+  // would reset the connection, and the client might lose the answer. So, like nginx's lingering
+  // close, stop sending and read and discard what still comes, for at most 2 s.
+  void Linger() {
+    error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(2));
+    DiscardMore();
+  }
+
+  void DiscardMore() {
+    stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](error_code ec, size_t) {
+      if (ec) {
+        self->Close();
+        return;
+      }
+      self->DiscardMore();
     });
   }
 
@@ -418,6 +512,8 @@ class Server::Impl::HttpSession : public std::enable_shared_from_this<HttpSessio
   std::shared_ptr<Impl> server_;
   std::string peer_;  // the client's address, empty when unknown
   bool reading_ = false;
+  size_t body_limit_ = 0;
+  char discard_[4096];
   std::chrono::steady_clock::time_point started_;
 };
 
@@ -539,7 +635,9 @@ Response Server::Impl::Handle(const Request& request) {
     bool shared = path.rfind("/static/", 0) == 0 || path == "/healthz";
     if (!shared) {
       if (std::optional<Response> r = router_->Dispatch(request, Clock::now())) {
-        for (const auto& h : SecurityHeaders()) r->headers.push_back(h);
+        r->Amend([](Response& x) {
+          for (const auto& h : SecurityHeaders()) x.headers.push_back(h);
+        });
         return std::move(*r);
       }
       Response r;

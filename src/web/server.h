@@ -36,6 +36,9 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   // Requests with a larger body are answered 413 and the connection is closed.
   size_t body_limit = 64 * 1024;
+  // The body limit of the log ingestion routes (Loki push, HTTP push), which take large batches
+  // from authenticated clients only: their token is checked before the body is read.
+  size_t ingest_body_limit = 16 * 1024 * 1024;
   // Event streams get a comment line this often, so proxies and browsers keep them open.
   std::chrono::milliseconds stream_keepalive{15'000};
   // An event-stream client that has this many bytes not yet sent is too slow and is dropped.
@@ -83,6 +86,8 @@ struct ServerDeps {
   // and the live state of the log sources. Without a store there are no /logs routes.
   logs::LogStore* log_store = nullptr;
   std::function<std::vector<logs::SourceStatus>()> log_sources;
+  // Where pushed logs go (HTTP push, Loki push API, Faro collector); null: no ingestion routes.
+  logs::Ingester* log_ingester = nullptr;
 };
 
 class Server {

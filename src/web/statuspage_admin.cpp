@@ -58,7 +58,8 @@ class AdminPages : public std::enable_shared_from_this<AdminPages> {
 
   void Register(Router& router) {
     auto self = shared_from_this();
-    Router::Options opts{false, [](int, const std::string& m) { return m + "\n"; }};
+    Router::Options opts;
+    opts.error_body = [](int, const std::string& m) { return m + "\n"; };
     auto add = [&](const std::string& method, const std::string& path, Response (AdminPages::*fn)(RouteCall&)) {
       router.Add(
           {method}, path, [self, fn](RouteCall& c) { return (self.get()->*fn)(c); }, opts);

@@ -51,7 +51,9 @@ class ScsApi : public std::enable_shared_from_this<ScsApi> {
 
   void Register(Router& router) {
     const std::string& b = deps_.api_base;
-    Router::Options opts{true, ScsErrorBody};
+    Router::Options opts;
+    opts.cors = true;
+    opts.error_body = ScsErrorBody;
     auto add = [&](std::vector<std::string> methods, const std::string& path, auto fn) {
       router.Add(
           std::move(methods), b + path, [self = shared_from_this(), fn](RouteCall& c) { return (self.get()->*fn)(c); },

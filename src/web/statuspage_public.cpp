@@ -51,8 +51,10 @@ class PublicPage : public std::enable_shared_from_this<PublicPage> {
 
   void Register(Router& router) {
     auto self = shared_from_this();
-    Router::Options json_opts{false, ScsErrorBody};
-    Router::Options page_opts{false, [](int, const std::string& m) { return m + "\n"; }};
+    Router::Options json_opts;
+    json_opts.error_body = ScsErrorBody;
+    Router::Options page_opts;
+    page_opts.error_body = [](int, const std::string& m) { return m + "\n"; };
     auto add_json = [&](const std::string& path, Json (PublicPage::*fn)(TimePoint)) {
       router.Add(
           {"GET"}, "/api/v2/" + path,

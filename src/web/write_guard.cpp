@@ -24,28 +24,75 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// Standard base64 (RFC 4648, padding optional); nullopt for anything else.
+std::optional<std::string> Base64Decode(std::string_view in) {
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else {
+      return std::nullopt;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<Response> RequireToken(const Request& request, auth::TokenStore* tokens, std::string_view scope,
-                                     TimePoint now, ErrorBodyFn error_body, auth::TokenInfo* who) {
+                                     TimePoint now, ErrorBodyFn error_body, auth::TokenInfo* who, TokenSchemes schemes) {
+  const bool basic = schemes == TokenSchemes::kBearerOrBasic;
   auto unauthorized = [&](const std::string& message) {
     Response r = Error(401, message, error_body);
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"csoc\"");
+    if (basic) r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"csoc\"");
     return r;
   };
   if (tokens == nullptr) return Error(503, "writes are not available: no token store is configured", error_body);
   const std::string* header = request.Header("authorization");
   if (header == nullptr) {
     return unauthorized(fmt::format(
-        "this request changes data and needs an API token with scope '{}': send 'Authorization: Bearer <token>' "
+        "this request changes data and needs an API token with scope '{}': send 'Authorization: Bearer <token>'{} "
         "(create one with 'csoc token create')",
-        scope));
+        scope, basic ? " or HTTP basic auth with the token as the password" : ""));
   }
   std::string_view value = *header;
-  if (value.size() < 7 || Lower(value.substr(0, 7)) != "bearer ") {
-    return unauthorized("the Authorization header must be 'Bearer <token>'");
+  std::string decoded;
+  if (basic && value.size() >= 6 && Lower(value.substr(0, 6)) == "basic ") {
+    value.remove_prefix(6);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    std::optional<std::string> pair = Base64Decode(value);
+    const size_t colon = pair ? pair->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+      return unauthorized("the Authorization header's basic credentials must be base64 of 'user:<token>'");
+    }
+    decoded = pair->substr(colon + 1);
+    value = decoded;
+  } else if (value.size() < 7 || Lower(value.substr(0, 7)) != "bearer ") {
+    return unauthorized(basic ? "the Authorization header must be 'Bearer <token>' or 'Basic <base64 of user:token>'"
+                              : "the Authorization header must be 'Bearer <token>'");
+  } else {
+    value.remove_prefix(7);
   }
-  value.remove_prefix(7);
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   auth::TokenInfo info;

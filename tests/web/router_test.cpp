@@ -77,8 +77,14 @@ class RouterTest : public ::testing::Test {
 
   Router router_;
   Seen seen_;
-  Router::Options plain_{false, JsonError};
-  Router::Options cors_{true, JsonError};
+  static Router::Options Opts(bool cors) {
+    Router::Options o;
+    o.cors = cors;
+    o.error_body = JsonError;
+    return o;
+  }
+  Router::Options plain_ = Opts(false);
+  Router::Options cors_ = Opts(true);
 };
 
 // ---- Matching ----

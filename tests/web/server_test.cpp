@@ -12,7 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "auth/tokens.h"
 #include "fixture.h"
+#include "logs/ingest.h"
+#include "logs/store.h"
 #include "support/support.h"
 
 namespace csoc::web {
@@ -100,12 +103,13 @@ class ServerTest : public ::testing::Test {
   ServerTest() : live_(BuildSnapshot(TestFleet(), TroubleStates())) {}
   ~ServerTest() override { StopServer(); }
 
-  void StartServer(ServerOptions options = {}) {
+  void StartServer(ServerOptions options = {}, const std::function<void(ServerDeps&)>& more = nullptr) {
     options.listen = "127.0.0.1:0";
     ServerDeps deps;
     deps.live = &live_;
     deps.store = &store_;
     deps.metrics = &metrics_;
+    if (more) more(deps);
     server_ = std::make_unique<Server>(io_, options, deps);
     Status s = server_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -315,6 +319,113 @@ TEST_F(ServerTest, StopClosesConnectionsAndLetsTheLoopEnd) {
   EXPECT_TRUE(stream.WaitClosed());
   EXPECT_TRUE(keepalive.WaitClosed());
   EXPECT_FALSE(RawClient(port).connected());
+}
+
+// The log ingestion routes through the real server: the token is checked before a large body is
+// read; their body limit is their own; a pushed batch is answered after the commit that stores it;
+// the Faro collector answers browsers (CORS) and is guarded by its key and a rate limit.
+TEST_F(ServerTest, IngestionRoutesCheckFirstTakeLargeBodiesAndAnswerAfterTheCommit) {
+  csoc::testing::TempDir dir;
+  std::unique_ptr<auth::TokenStore> tokens;
+  ASSERT_TRUE(auth::OpenSqliteTokenStore(dir.path() / "csoc.db", &tokens).ok());
+  std::string token, status_token;
+  ASSERT_TRUE(tokens->Create("promtail", {"logs:ingest"}, std::nullopt, Clock::now(), &token).ok());
+  ASSERT_TRUE(tokens->Create("bot", {"status:write"}, std::nullopt, Clock::now(), &status_token).ok());
+  std::unique_ptr<logs::LogStore> write_store, read_store, check_store;
+  ASSERT_TRUE(logs::OpenSqliteLogStore(dir.path() / "csoc.db", &write_store).ok());
+  ASSERT_TRUE(logs::OpenSqliteLogStore(dir.path() / "csoc.db", &read_store).ok());
+  ASSERT_TRUE(logs::OpenSqliteLogStore(dir.path() / "csoc.db", &check_store).ok());
+  logs::IngestOptions io;
+  logs::SourceConfig batch;
+  batch.name = "batch";
+  batch.environment = "gen3-prod";
+  ASSERT_TRUE(logs::LogFormat::Parse("combined", &batch.format).ok());
+  batch.kind = logs::SourceKind::kPush;
+  io.sources = {batch};
+  io.faro.enabled = true;
+  io.faro.environment = "gen3-prod";
+  io.faro.api_key = "faro-key-123";
+  io.faro.origins = {"https://portal.example.org"};
+  io.faro.rate_limit = 0.001;
+  io.faro.burst = 2;
+  io.commit_interval = std::chrono::hours(1);  // only the pushes commit
+  io.push_commit_delay = milliseconds(50);
+  io.minute_retention = io.hour_retention = std::chrono::hours(24 * 365 * 50);
+  logs::Ingester ingester(io, std::move(write_store), &metrics_);
+  ASSERT_TRUE(ingester.Start().ok());
+  ServerOptions o;
+  o.ingest_body_limit = 2 << 20;
+  StartServer(o, [&](ServerDeps& d) {
+    d.tokens = tokens.get();
+    d.log_store = read_store.get();
+    d.log_ingester = &ingester;
+  });
+  const std::string line =
+      "10.0.0.1 - - [01/Mar/2026:10:20:30 +0000] \"GET /explorer HTTP/1.1\" 200 512 \"-\" \"curl/8\"\n";
+  std::string body;
+  for (int i = 0; i < 10'000; ++i) body += line;  // 0.8 MB: more than the 64 KiB of other routes
+  const std::vector<std::string> text = {"Content-Type: text/plain"};
+
+  // No token, or the wrong scope: refused before the body is read (not 413), with a challenge.
+  auto r = HttpRequest("POST", Url("/api/v1/logs/push/batch"), body, text);
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.headers["www-authenticate"], "Basic realm=\"csoc\"") << "the last of the two challenges";
+  auto with = [&](const std::string& t) {
+    std::vector<std::string> h = text;
+    h.push_back("Authorization: Bearer " + t);
+    return h;
+  };
+  r = HttpRequest("POST", Url("/api/v1/logs/push/batch"), body, with(status_token));
+  EXPECT_EQ(r.status, 403) << r.body;
+
+  // With the token: counted, committed, then answered.
+  r = HttpRequest("POST", Url("/api/v1/logs/push/batch"), body, with(token), seconds(20));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"lines": 10000, "rejected": 0})"));
+  std::vector<logs::StoredAggregate> rows;
+  ASSERT_TRUE(check_store->LoadAggregates({"gen3-prod"}, logs::Resolution::kDay, 0, INT64_MAX, &rows).ok());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].aggregate.requests, 10'000u);
+  // The ingestion routes' own limit.
+  r = HttpRequest("POST", Url("/api/v1/logs/push/batch"), body + body + body, with(token));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(json::parse(r.body)["error"]["message"], "request body is larger than 2097152 bytes");
+  r = HttpRequest("POST", Url("/api/v1/logs/push/nope"), line, with(token));
+  EXPECT_EQ(r.status, 404);
+
+  // Faro: a browser's preflight, then posts with the key; a wrong key or origin is refused.
+  const std::string payload = R"({"meta": {"app": {"name": "portal"}, "page": {"url": "https://portal.example.org/explorer?q=TP53"}}})";
+  r = HttpRequest("OPTIONS", Url("/collect"), "",
+                  {"Origin: https://portal.example.org", "Access-Control-Request-Method: POST",
+                   "Access-Control-Request-Headers: content-type,x-api-key"});
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.headers["access-control-allow-origin"], "https://portal.example.org");
+  EXPECT_EQ(r.headers["access-control-allow-headers"], "content-type,x-api-key");
+  const std::vector<std::string> faro = {"Origin: https://portal.example.org", "Content-Type: application/json",
+                                         "x-api-key: faro-key-123"};
+  r = HttpRequest("POST", Url("/collect"), payload, {"Origin: https://portal.example.org", "x-api-key: nope"});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.headers["access-control-allow-origin"], "https://portal.example.org") << "so the page can read it";
+  r = HttpRequest("POST", Url("/collect"), payload, {"Origin: https://evil.example.com", "x-api-key: faro-key-123"});
+  EXPECT_EQ(r.status, 403);
+  r = HttpRequest("POST", Url("/collect"), payload, faro);
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.body, "ok");
+  EXPECT_EQ(HttpRequest("POST", Url("/collect"), "{", faro).status, 400);
+  r = HttpRequest("POST", Url("/collect"), payload, faro);
+  EXPECT_EQ(r.status, 429) << "a burst of 2, then the rate";
+  EXPECT_EQ(r.headers["retry-after"], "1");
+  ASSERT_TRUE(check_store->LoadAggregates({"gen3-prod"}, logs::Resolution::kDay, 0, INT64_MAX, &rows).ok());
+  uint64_t tp53 = 0;
+  for (const auto& row : rows) {
+    for (const auto& e : row.aggregate.search_terms.Top(5)) tp53 += e.key == "tp53" ? e.count : 0;
+  }
+  EXPECT_EQ(tp53, 1u);
+  const std::string metrics = metrics_.RenderPrometheus();
+  EXPECT_NE(metrics.find("csoc_logs_push_rejected_total{reason=\"unauthorized\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("csoc_logs_push_rejected_total{reason=\"rate_limited\"} 1"), std::string::npos) << metrics;
+  StopServer();
+  ingester.Stop();
 }
 
 TEST_F(ServerTest, BindFailureNamesTheAddress) {

@@ -220,6 +220,39 @@ TEST_F(WriteGuardTest, OnlyTheFirstAuthorizationHeaderCounts) {
   EXPECT_THAT(Unauthorized(answer), HasSubstr("not valid"));
 }
 
+// Promtail's and Alloy's basic_auth: the token is the password, the user name anything. Only
+// where the route allows it; a bearer token works there too.
+TEST_F(WriteGuardTest, BasicAuthCarriesTheTokenAsPasswordWhereAllowed) {
+  auto basic = [&](const std::string& authorization, TokenSchemes schemes) {
+    return RequireToken(WithHeaders({{"authorization", authorization}}), tokens_.get(), auth::kScopeStatusWrite,
+                        At(2 * kMinute), TestErrorBody, nullptr, schemes);
+  };
+  auto b64 = [](const std::string& in) {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (size_t i = 0; i < in.size(); i += 3) {
+      uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+      if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+      if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+      out += kAlphabet[(n >> 18) & 63];
+      out += kAlphabet[(n >> 12) & 63];
+      out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+      out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+    }
+    return out;
+  };
+  EXPECT_EQ(basic("Basic " + b64("promtail:" + writer_), TokenSchemes::kBearerOrBasic), std::nullopt);
+  EXPECT_EQ(basic("basic " + b64(":" + writer_), TokenSchemes::kBearerOrBasic), std::nullopt);
+  EXPECT_EQ(basic("Bearer " + writer_, TokenSchemes::kBearerOrBasic), std::nullopt);
+  std::optional<Response> wrong = basic("Basic " + b64("promtail:" + writer_ + "x"), TokenSchemes::kBearerOrBasic);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_EQ(basic("Basic !!!", TokenSchemes::kBearerOrBasic)->status, 401);
+  EXPECT_EQ(basic("Basic " + b64("no-colon"), TokenSchemes::kBearerOrBasic)->status, 401);
+  // Where only bearer tokens are taken, basic credentials are refused even with a valid token.
+  EXPECT_THAT(Unauthorized(basic("Basic " + b64("u:" + writer_), TokenSchemes::kBearer)), HasSubstr("'Bearer <token>'"));
+}
+
 // ---- RequireJsonBody ----
 
 TEST(RequireJsonBodyTest, JsonWithAnyParametersPasses) {
