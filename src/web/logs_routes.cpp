@@ -250,7 +250,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
     if (b.p50 >= 0) {
       store::SeriesPoint p;
       p.start = FromUnixMillis(b.start_ms);
-      p.count = static_cast<int64_t>(b.requests);
+      p.count = static_cast<int64_t>(b.timed);
       p.p50_ms = b.p50 * 1000;
       p.p95_ms = b.p95 * 1000;
       p.p99_ms = b.p99 * 1000;
@@ -258,11 +258,17 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
     }
   }
   const TimePoint from = FromUnixMillis(r.query.from_ms), to = FromUnixMillis(r.query.to_ms);
-  m += "<div class=\"grid-2\"><section class=\"panel\">" +
-       StackedBarChart(traffic, {{"2xx/3xx", "bar-ok"}, {"4xx", "bar-warn"}, {"5xx", "bar-bad"}}, from, to, bucket,
-                       "Requests per " + std::string(logs::ResolutionName(r.query.resolution)), "requests") +
-       "</section>";
-  m += "<section class=\"panel\">" + LatencyChart(latency, from, to, bucket, "Request time") + "</section></div>\n";
+  const std::string traffic_chart =
+      StackedBarChart(traffic, {{"2xx/3xx", "bar-ok"}, {"4xx", "bar-warn"}, {"5xx", "bar-bad"}}, from, to, bucket,
+                      "Requests per " + std::string(logs::ResolutionName(r.query.resolution)), "requests");
+  if (standalone) {
+    // A report keeps requests per minute but no latency per minute: no latency chart (which would
+    // say there is no latency data next to a card that shows it).
+    m += "<section class=\"panel\">" + traffic_chart + "</section>\n";
+  } else {
+    m += "<div class=\"grid-2\"><section class=\"panel\">" + traffic_chart + "</section>";
+    m += "<section class=\"panel\">" + LatencyChart(latency, from, to, bucket, "Request time", "timed request") + "</section></div>\n";
+  }
 
   if (env.empty() && !r.by_environment.empty()) {
     m += "<section class=\"panel\"><h2>Environments</h2><table class=\"table\"><thead><tr><th>Environment</th>"
