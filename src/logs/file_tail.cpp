@@ -115,7 +115,12 @@ Status FileTail::Poll(size_t max_bytes, const OnLines& on_lines, size_t* consume
     }
     struct stat path_st {};
     if (::stat(path_.c_str(), &path_st) != 0 || IdOf(path_st) == file_id_) return Status::Ok();
-    Close();  // rotated: a new file is at the path; the old one has been read to its end
+    // Rotated: a new file is at the path. The writer may have finished lines in the old file
+    // after the read above and before it started the new one: read them before moving on.
+    CSOC_RETURN_IF_ERROR(ReadOpen(max_bytes - std::min(max_bytes, *consumed), on_lines, &n, &at_end));
+    *consumed += n;
+    if (!at_end) return Status::Ok();
+    Close();  // the old file has been read to its end
   }
   return Status::Ok();
 }

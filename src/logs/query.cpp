@@ -43,6 +43,7 @@ Status RunQuery(LogStore* store, const AnalyticsQuery& query, AnalyticsResult* o
     b.client_errors = a.by_class[4];
     b.server_errors = a.by_class[5];
     b.bytes = a.bytes;
+    b.timed = a.latency.Count();
     if (a.latency.Count() > 0) {
       b.p50 = a.latency.Quantile(0.5);
       b.p95 = a.latency.Quantile(0.95);

@@ -25,6 +25,7 @@ struct AnalyticsQuery {
 struct SeriesBucket {
   int64_t start_ms = 0;
   uint64_t requests = 0, client_errors = 0, server_errors = 0, bytes = 0;
+  uint64_t timed = 0;  // requests that carry a request time
   double p50 = -1, p95 = -1, p99 = -1;  // seconds; negative when no request was timed
 };
 

@@ -166,7 +166,13 @@ class Reader {
         status = Status::IOError(GzError(f, name));
         break;
       }
-      if (n == 0) break;
+      if (n == 0) {
+        // At the end of the input. Z_BUF_ERROR: it ended inside a gzip stream (a file cut short).
+        int code = Z_OK;
+        gzerror(f, &code);
+        if (code == Z_BUF_ERROR) status = Status::IOError(name + ": the gzip data ends early (the file is cut short)");
+        break;
+      }
       text_bytes_ += static_cast<uint64_t>(n);
       const std::string_view data(buffer.data(), start + static_cast<size_t>(n));
       size_t from = 0;

@@ -92,11 +92,11 @@ std::string StackedBarChart(const std::vector<StackedPoint>& points, const std::
   out += fmt::format("<svg class=\"chart-svg\" width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"", kChartHeight);
   AppendEscaped(out, caption + ". " + summary);
   out += "\">\n";
+  std::string value_labels;  // drawn after the bars, so that a tall bar does not hide them
   for (int i = 0; i <= 4; ++i) {
     const int y = kPlotTop + kPlotHeight - i * kPlotHeight / 4;
-    out += fmt::format("<line class=\"grid\" x1=\"0\" x2=\"100%\" y1=\"{}\" y2=\"{}\"/>", y, y);
-    if (i > 0) out += fmt::format("<text class=\"axis\" x=\"4\" y=\"{}\">{:g}</text>", y - 4, step * i);
-    out += "\n";
+    out += fmt::format("<line class=\"grid\" x1=\"0\" x2=\"100%\" y1=\"{}\" y2=\"{}\"/>\n", y, y);
+    if (i > 0) value_labels += fmt::format("<text class=\"axis\" x=\"4\" y=\"{}\">{:g}</text>\n", y - 4, step * i);
   }
   static constexpr std::pair<int, const char*> kTicks[] = {{0, "start"}, {25, "middle"}, {50, "middle"}, {75, "middle"}, {100, "end"}};
   for (auto [percent, anchor] : kTicks) {
@@ -120,7 +120,7 @@ std::string StackedBarChart(const std::vector<StackedPoint>& points, const std::
       base += h;
     }
   }
-  out += "\n</svg>\n</svg>\n<p class=\"chart-summary\">";
+  out += "\n</svg>\n" + value_labels + "</svg>\n<p class=\"chart-summary\">";
   AppendEscaped(out, summary);
   out += "</p>\n</figure>\n";
   return out;
@@ -217,13 +217,10 @@ std::string LatencyChart(const std::vector<store::SeriesPoint>& points, TimePoin
     return out;
   }
   std::nth_element(p50s.begin(), p50s.begin() + static_cast<ptrdiff_t>(p50s.size() / 2), p50s.end());
-  std::string summary =
-      counted.empty()
-          ? fmt::format("Typical p50 {}, highest p95 {}, from {} result{} that did not fail.",
-                        FormatLatencyMs(p50s[p50s.size() / 2]), FormatLatencyMs(max_value), timed_results,
-                        timed_results == 1 ? "" : "s")
-          : fmt::format("Typical p50 {}, highest p95 {}, from {} {}.", FormatLatencyMs(p50s[p50s.size() / 2]),
-                        FormatLatencyMs(max_value), timed_results, counted);
+  const std::string what = counted.empty() ? std::string("result") : std::string(counted);
+  std::string summary = fmt::format("Typical p50 {}, highest p95 {}, from {} {}{}{}.", FormatLatencyMs(p50s[p50s.size() / 2]),
+                                    FormatLatencyMs(max_value), timed_results, what, timed_results == 1 ? "" : "s",
+                                    counted.empty() ? " that did not fail" : "");
   out += fmt::format("<svg class=\"chart-svg\" width=\"100%\" height=\"{}\" role=\"img\" aria-label=\"", kChartHeight);
   AppendEscaped(out, caption + ". " + summary);
   out += "\">\n";
@@ -295,9 +292,10 @@ std::string LatencyChart(const std::vector<store::SeriesPoint>& points, TimePoin
     double x = std::clamp(x_of(p.start), 0.0, kPlotWidth - bucket_width);
     out +=
         fmt::format("<rect x=\"{:.1f}\" y=\"0\" width=\"{:.1f}\" height=\"{}\"><title>", x, bucket_width, kPlotHeight);
-    AppendEscaped(out, fmt::format("{}: p50 {}, p95 {}, p99 {} ({} results, {} down)", FormatTimeUtc(p.start),
-                                   FormatLatencyMs(p.p50_ms), FormatLatencyMs(p.p95_ms), FormatLatencyMs(p.p99_ms),
-                                   p.count, p.down));
+    const std::string counts = counted.empty() ? fmt::format("{} results, {} down", p.count, p.down)
+                                               : fmt::format("{} {}{}", p.count, what, p.count == 1 ? "" : "s");
+    AppendEscaped(out, fmt::format("{}: p50 {}, p95 {}, p99 {} ({})", FormatTimeUtc(p.start), FormatLatencyMs(p.p50_ms),
+                                   FormatLatencyMs(p.p95_ms), FormatLatencyMs(p.p99_ms), counts));
     out += "</title></rect>";
   }
   out += "</g>\n</svg>\n</svg>\n<p class=\"chart-summary\">";

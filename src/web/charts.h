@@ -27,12 +27,10 @@ std::vector<store::SeriesPoint> Rebucket(const std::vector<store::SeriesPoint>& 
 // A p50/p95 latency line chart over [from, to). `bucket` is the width of one point (for raw
 // results the typical interval), used to break the lines where data is missing. Returns a
 // <figure> with the SVG, a legend and a one-line text summary; when `points` is empty, a short
-// "no data" note instead.
-// `counted` names what the points count in the summary line: probe results (of which failures
-// have no latency) by default, or e.g. "timed requests".
+// "no data" note instead. The points count probe results ("N results that did not fail"), or, with
+// `counted` set (e.g. "timed request"), that: each point's count is then all timed, none down.
 std::string LatencyChart(const std::vector<store::SeriesPoint>& points, TimePoint from, TimePoint to,
-                         std::chrono::milliseconds bucket, const std::string& caption,
-                         std::string_view counted = "");
+                         std::chrono::milliseconds bucket, const std::string& caption, std::string_view counted = {});
 
 // One stacked bar per bucket over [from, to): `layers` names each layer of a stack and its CSS
 // class (bottom first), each point holds one value per layer. For counts (requests per minute by

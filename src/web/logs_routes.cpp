@@ -187,6 +187,12 @@ std::string Card(std::string_view label, const std::string& value, const std::st
          "</div>" + (note.empty() ? "" : "<div class=\"stat-note\">" + E(note) + "</div>") + "</div>";
 }
 
+// A card whose value is already HTML.
+std::string CardHtml(std::string_view label, const std::string& value_html, const std::string& note) {
+  return "<div class=\"stat\"><div class=\"stat-label\">" + E(label) + "</div><div class=\"stat-value\">" + value_html +
+         "</div><div class=\"stat-note\">" + E(note) + "</div></div>";
+}
+
 std::string TopTable(std::string_view title, const logs::TopK& top, size_t n, std::string_view column,
                      std::string_view counted = "Requests") {
   const auto rows = top.Top(n);
@@ -214,10 +220,10 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
                        bool standalone = false) {
   const logs::Aggregate& a = r.total;
   std::string m;
-  m += "<div class=\"page-head\"><p class=\"eyebrow\">Access logs</p><p class=\"updated\">" +
-       E(FormatTimeUtc(FromUnixMillis(r.query.from_ms))) + " to " + E(FormatTimeUtc(FromUnixMillis(r.query.to_ms))) +
-       " <span class=\"muted\">· by " + std::string(logs::ResolutionName(r.query.resolution)) + "</span></p></div>\n";
-  m += "<h1 class=\"logs-title\">" + E(env.empty() ? "Whole fleet" : env) + "</h1>\n";
+  m += "<div class=\"page-head\"><div><p class=\"eyebrow\">Access logs</p><h1>" + E(env.empty() ? "Whole fleet" : env) + "</h1></div>";
+  m += "<p class=\"updated\">" + E(FormatTimeUtc(FromUnixMillis(r.query.from_ms))) + " to " +
+       E(FormatTimeUtc(FromUnixMillis(r.query.to_ms))) + " <span class=\"muted\">· by " +
+       std::string(logs::ResolutionName(r.query.resolution)) + "</span></p></div>\n";
 
   std::set<std::string> envs;
   if (deps.environments) {
@@ -239,9 +245,12 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
   m += Card("Server errors", Percent(a.by_class[5], a.requests), Count(a.by_class[5]) + " answered 5xx");
   m += Card("Client errors", Percent(a.by_class[4], a.requests), Count(a.by_class[4]) + " answered 4xx");
   m += Card("Unique users", Count(a.users.Estimate()), Count(a.client_ips.Estimate()) + " client addresses");
-  m += Card("Latency p50 / p99",
-            a.latency.Count() ? Seconds(a.latency.Quantile(0.5)) + " / " + Seconds(a.latency.Quantile(0.99)) : "–",
-            a.latency.Count() ? "max " + Seconds(a.latency.Max()) : "no request times in these logs");
+  // Two durations: where the card is too narrow for both, the line breaks between them, not inside one.
+  m += CardHtml("Latency p50 / p99",
+                a.latency.Count() ? "<span class=\"nowrap\">" + E(Seconds(a.latency.Quantile(0.5))) + "</span> / <span class=\"nowrap\">" +
+                                        E(Seconds(a.latency.Quantile(0.99))) + "</span>"
+                                  : "–",
+                a.latency.Count() ? "max " + Seconds(a.latency.Max()) : "no request times in these logs");
   m += Card("Downloads", Count(a.downloads), Count(a.downloaded_objects.Estimate()) + " distinct objects");
   m += "</div>\n";
 
@@ -254,7 +263,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
     if (b.p50 >= 0) {
       store::SeriesPoint p;
       p.start = FromUnixMillis(b.start_ms);
-      p.count = static_cast<int64_t>(b.requests);
+      p.count = static_cast<int64_t>(b.timed);
       p.p50_ms = b.p50 * 1000;
       p.p95_ms = b.p95 * 1000;
       p.p99_ms = b.p99 * 1000;
@@ -262,21 +271,27 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
     }
   }
   const TimePoint from = FromUnixMillis(r.query.from_ms), to = FromUnixMillis(r.query.to_ms);
-  m += "<div class=\"grid-2\"><section class=\"panel\">" +
-       StackedBarChart(traffic, {{"2xx/3xx", "bar-ok"}, {"4xx", "bar-warn"}, {"5xx", "bar-bad"}}, from, to, bucket,
-                       "Requests per " + std::string(logs::ResolutionName(r.query.resolution)), "requests") +
-       "</section>";
-  m += "<section class=\"panel\">" + LatencyChart(latency, from, to, bucket, "Request time", "timed requests") + "</section></div>\n";
+  const std::string traffic_chart =
+      StackedBarChart(traffic, {{"2xx/3xx", "bar-ok"}, {"4xx", "bar-warn"}, {"5xx", "bar-bad"}}, from, to, bucket,
+                      "Requests per " + std::string(logs::ResolutionName(r.query.resolution)), "requests");
+  if (standalone) {
+    // A report keeps requests per minute but no latency per minute: no latency chart (which would
+    // say there is no latency data next to a card that shows it).
+    m += "<section class=\"panel\">" + traffic_chart + "</section>\n";
+  } else {
+    m += "<div class=\"grid-2\"><section class=\"panel\">" + traffic_chart + "</section>";
+    m += "<section class=\"panel\">" + LatencyChart(latency, from, to, bucket, "Request time", "timed request") + "</section></div>\n";
+  }
 
   if (env.empty() && !r.by_environment.empty()) {
-    m += "<section class=\"panel\"><h2>Environments</h2><table class=\"table\"><thead><tr><th>Environment</th>"
+    m += "<section class=\"panel\"><h2>Environments</h2><div class=\"table-wrap\"><table class=\"table\"><thead><tr><th>Environment</th>"
          "<th class=\"num\">Requests</th><th class=\"num\">5xx</th><th class=\"num\">Users</th><th class=\"num\">p99</th></tr></thead><tbody>";
     for (const auto& [name, e] : r.by_environment) {
       m += "<tr><td>" + RangeLink(name, range, name, false) + "</td><td class=\"num\">" + Count(e.requests) + "</td><td class=\"num\">" +
            Percent(e.by_class[5], e.requests) + "</td><td class=\"num\">" + Count(e.users.Estimate()) + "</td><td class=\"num\">" +
            (e.latency.Count() ? Seconds(e.latency.Quantile(0.99)) : "–") + "</td></tr>";
     }
-    m += "</tbody></table></section>\n";
+    m += "</tbody></table></div></section>\n";
   }
 
   // Services and status codes.
@@ -287,7 +302,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
   if (services.empty()) {
     m += "<p class=\"muted\">These logs do not name the service (Gen3's proxy_service).</p>";
   } else {
-    m += "<table class=\"table\"><thead><tr><th>Service</th><th class=\"num\">Requests</th><th class=\"num\">5xx</th>"
+    m += "<div class=\"table-wrap\"><table class=\"table\"><thead><tr><th>Service</th><th class=\"num\">Requests</th><th class=\"num\">5xx</th>"
          "<th class=\"num\">p50</th><th class=\"num\">p99</th></tr></thead><tbody>";
     for (const auto* e : services) {
       const logs::ServiceStats& s = e->second;
@@ -297,7 +312,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
            (timed ? Seconds(s.latency.Quantile(0.5)) : "–") + "</td><td class=\"num\">" + (timed ? Seconds(s.latency.Quantile(0.99)) : "–") +
            "</td></tr>";
     }
-    m += "</tbody></table>";
+    m += "</tbody></table></div>";
   }
   m += "</section><section class=\"panel\"><h2>Status codes</h2>";
   std::vector<std::pair<uint64_t, int>> codes;
@@ -308,13 +323,13 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
   if (codes.empty()) {
     m += "<p class=\"muted\">No requests in this range.</p>";
   } else {
-    m += "<table class=\"table\"><tbody>";
+    m += "<div class=\"table-wrap\"><table class=\"table\"><tbody>";
     for (const auto& [n, code] : codes) {
       const char* css = code >= 500 ? "hbar-bad" : code >= 400 ? "hbar-warn" : "hbar-fill";
       m += fmt::format("<tr><td class=\"code\">{}</td><td class=\"num\">{}</td><td class=\"num muted\">{}</td><td class=\"bar-cell\">{}</td></tr>",
                        code, Count(n), Percent(n, a.requests), Bar(n, codes.front().first, css));
     }
-    m += "</tbody></table>";
+    m += "</tbody></table></div>";
   }
   m += "</section></div>\n";
 
@@ -325,19 +340,19 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
   if (logins.empty()) {
     m += "<p class=\"muted\">No sign-ins (/user/login/&lt;provider&gt;) in this range.</p>";
   } else {
-    m += "<table class=\"table\"><thead><tr><th>Provider</th><th class=\"num\">Sign-ins</th><th class=\"num\">Failed</th><th></th></tr></thead><tbody>";
+    m += "<div class=\"table-wrap\"><table class=\"table\"><thead><tr><th>Provider</th><th class=\"num\">Sign-ins</th><th class=\"num\">Failed</th><th></th></tr></thead><tbody>";
     for (const auto& [idp, l] : logins) {
       m += "<tr><td>" + E(idp) + "</td><td class=\"num\">" + Count(l.attempts) + "</td><td class=\"num\">" + Count(l.failures) +
            "</td><td class=\"bar-cell\">" + Bar(l.attempts, logins.front().second.attempts) + "</td></tr>";
     }
-    m += "</tbody></table>";
+    m += "</tbody></table></div>";
   }
-  m += "</section><section class=\"panel\"><h2>Downloads</h2><table class=\"table\"><tbody>";
+  m += "</section><section class=\"panel\"><h2>Downloads</h2><div class=\"table-wrap\"><table class=\"table\"><tbody>";
   m += "<tr><td>Downloads</td><td class=\"num\">" + Count(a.downloads) + "</td></tr>";
   m += "<tr><td>Distinct objects</td><td class=\"num\">" + Count(a.downloaded_objects.Estimate()) + "</td></tr>";
   m += "<tr><td>Bytes answered</td><td class=\"num\">" + Bytes(static_cast<double>(a.download_bytes)) + "</td></tr>";
   m += "<tr><td>Refused or failed</td><td class=\"num\">" + Count(a.download_failures) + "</td></tr>";
-  m += "</tbody></table></section></div>\n";
+  m += "</tbody></table></div></section></div>\n";
 
   m += "<div class=\"grid-2\">" + TopTable("Search terms", a.search_terms, kDefaultTop, "Term", "Searches") +
        TopTable("Top paths", a.top_paths, kDefaultTop, "Path") + "</div>\n";
@@ -351,7 +366,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
   if (list.empty()) {
     m += "<p class=\"muted\">No log sources are configured (see <code>logs.sources</code> in the fleet file).</p>";
   } else {
-    m += "<table class=\"table\"><thead><tr><th>Source</th><th>Environment</th><th>Format</th><th class=\"num\">Lines</th>"
+    m += "<div class=\"table-wrap\"><table class=\"table sources-table\"><thead><tr><th>Source</th><th>Environment</th><th>Format</th><th class=\"num\">Lines</th>"
          "<th class=\"num\">Rejected</th><th class=\"num\">Behind</th><th>Last request</th></tr></thead><tbody>";
     for (const auto& s : list) {
       if (!env.empty() && s["environment"] != env) continue;
@@ -359,13 +374,19 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
       const std::string where = s["file"].is_string() ? s["file"].get<std::string>()
                                 : s["address"].is_string() ? "syslog " + s["address"].get<std::string>()
                                 : s.value("kind", "") == "push" ? std::string("pushed") : std::string();
-      m += "<tr><td><strong>" + E(s["name"].get<std::string>()) + "</strong><div class=\"muted small\">" + E(where) +
+      std::string last_request = "–";
+      if (s["last_request"].is_string()) {
+        const auto t = ParseIso8601(s["last_request"].get<std::string>());
+        last_request = t ? FormatTimeUtc(*t) : s["last_request"].get<std::string>();
+      }
+      m += "<tr><td class=\"source-cell\"><strong>" + E(s["name"].get<std::string>()) + "</strong><div class=\"muted small\">" + E(where) +
            "</div>" + (s["error"].is_string() ? "<div class=\"bad small\">" + E(s["error"].get<std::string>()) + "</div>" : "") +
-           "</td><td>" + E(s["environment"].get<std::string>()) + "</td><td>" + E(s["format"].get<std::string>()) +
-           "</td><td class=\"num\">" + Count(lines) + "</td><td class=\"num" + (rejected > 0 ? " bad" : "") + "\">" + Count(rejected) +
-           (rejected > 0 ? " (" + Percent(rejected, lines) + ")" : "") + "</td><td class=\"num\">" +
-           Bytes(static_cast<double>(s["unread_bytes"].get<uint64_t>())) + "</td><td>" +
-           (s["last_request"].is_string() ? E(s["last_request"].get<std::string>()) : "–") + "</td></tr>";
+           "</td><td data-label=\"Environment\">" + E(s["environment"].get<std::string>()) + "</td><td data-label=\"Format\">" +
+           E(s["format"].get<std::string>()) + "</td><td class=\"num\" data-label=\"Lines\">" + Count(lines) +
+           "</td><td class=\"num" + (rejected > 0 ? " bad" : "") + "\" data-label=\"Rejected\">" + Count(rejected) +
+           (rejected > 0 ? " (" + Percent(rejected, lines) + ")" : "") + "</td><td class=\"num\" data-label=\"Behind\">" +
+           Bytes(static_cast<double>(s["unread_bytes"].get<uint64_t>())) + "</td><td class=\"nowrap\" data-label=\"Last request\">" +
+           E(last_request) + "</td></tr>";
       if (rejected > 0) {
         std::string kinds;
         for (const auto& [kind, n] : s["rejected_by_kind"].items()) {
@@ -381,7 +402,7 @@ std::string RenderPage(const LogsRouteDeps& deps, const PageContext& ctx, const 
         m += "</ul></details></td></tr>";
       }
     }
-    m += "</tbody></table>";
+    m += "</tbody></table></div>";
   }
   m += "</section>\n";
   return Layout(ctx, "Access logs" + (env.empty() ? std::string() : " · " + env), "page-logs", m);

@@ -164,8 +164,10 @@ std::string Layout(const PageContext& ctx, std::string_view page_title, std::str
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   out += "<meta name=\"color-scheme\" content=\"light\">\n";
   out += "<title>" + E(page_title) + " \u00b7 " + E(ctx.title) + "</title>\n";
-  out += "<link rel=\"icon\" type=\"image/svg+xml\" href=\"" + E(ctx.icon_url) + "\">\n";
-  if (ctx.inline_css.empty()) {
+  // A page saved as a file loads nothing and links to no server page (there is no server).
+  const bool standalone = !ctx.inline_css.empty();
+  if (!standalone) {
+    out += "<link rel=\"icon\" type=\"image/svg+xml\" href=\"" + E(ctx.icon_url) + "\">\n";
     out += "<link rel=\"stylesheet\" href=\"" + E(ctx.css_url) + "\">\n";
     out += "<script src=\"" + E(ctx.js_url) + "\" defer></script>\n";
   } else {
@@ -174,18 +176,20 @@ std::string Layout(const PageContext& ctx, std::string_view page_title, std::str
   out += "</head>\n<body class=\"" + E(page_class) + "\">\n";
   out += "<a class=\"skip\" href=\"#main\">Skip to content</a>\n";
   out += "<header class=\"topbar\"><div class=\"wrap topbar-inner\">";
-  out +=
-      "<a class=\"brand\" href=\"/\"><svg class=\"brand-mark\" width=\"22\" height=\"22\" viewBox=\"0 0 24 24\" "
+  out += std::string(standalone ? "<span class=\"brand\">" : "<a class=\"brand\" href=\"/\">") +
+      "<svg class=\"brand-mark\" width=\"22\" height=\"22\" viewBox=\"0 0 24 24\" "
       "aria-hidden=\"true\"><circle cx=\"12\" cy=\"12\" r=\"10\" class=\"brand-ring\"/><path d=\"M5 13h3l2-5 4 9 "
       "2-4h3\" class=\"brand-pulse\"/></svg><span>" +
-      E(ctx.title) + "</span></a>";
-  out +=
-      "<nav class=\"topnav\" aria-label=\"Main\"><a href=\"/\">Fleet</a><a href=\"/logs\">Logs</a>"
-      "<a href=\"/api/v1/fleet\">API</a>"
-      "<a class=\"nav-extra\" href=\"/metrics\">Metrics</a></nav>";
-  out +=
-      "<span id=\"live\" class=\"live\" role=\"status\" aria-live=\"polite\" hidden><span class=\"live-dot\" "
-      "aria-hidden=\"true\"></span><span class=\"live-text\">connecting</span></span>";
+      E(ctx.title) + "</span>" + (standalone ? "</span>" : "</a>");
+  if (!standalone) {
+    out +=
+        "<nav class=\"topnav\" aria-label=\"Main\"><a href=\"/\">Fleet</a><a href=\"/logs\">Logs</a>"
+        "<a href=\"/api/v1/fleet\">API</a>"
+        "<a class=\"nav-extra\" href=\"/metrics\">Metrics</a></nav>";
+    out +=
+        "<span id=\"live\" class=\"live\" role=\"status\" aria-live=\"polite\" hidden><span class=\"live-dot\" "
+        "aria-hidden=\"true\"></span><span class=\"live-text\">connecting</span></span>";
+  }
   out += "</div></header>\n<main id=\"main\" class=\"wrap\">\n";
   out += main;
   out += "</main>\n<footer class=\"wrap footer\"><span>" + E(ctx.title) + " operations center</span><span>Rendered " +

@@ -92,6 +92,39 @@ TEST(FileTail, WaitsReadsWholeLinesAndFollowsRotationAndTruncation) {
   EXPECT_EQ(tail.offset(), 3u);
 }
 
+// The writer finishes the old file and then starts the new one while a poll is under way (here:
+// from inside the poll's callback, between its read of the old file and its look at the path).
+// The lines that reached the old file are read before the tail moves to the new one.
+TEST(FileTail, LinesWrittenToTheOldFileDuringAPollAreReadBeforeTheSwitch) {
+  Dir dir;
+  const std::string path = dir / "access.log";
+  Append(path, "a\n");
+  FileTail tail(path, "", 0, 0);
+  Collected c;
+  PollAll(tail, &c);
+  fs::rename(path, dir / "access.log.1");
+  Append(dir / "access.log.1", "b\n");
+  bool rotated = false;
+  size_t consumed = 0;
+  const Status s = tail.Poll(1 << 20, [&](std::string_view text, uint64_t first) {
+    for (size_t start = 0; start < text.size();) {
+      const size_t nl = text.find('\n', start);
+      c.lines.emplace_back(std::string(text.substr(start, nl - start)), first++);
+      start = nl + 1;
+    }
+    if (!rotated) {
+      rotated = true;
+      Append(dir / "access.log.1", "c\n");  // the writer's last line in the old file
+      Append(path, "new\n");               // then the new file
+    }
+  }, &consumed);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  PollAll(tail, &c);
+  std::vector<std::pair<std::string, uint64_t>> expected = {{"a", 1}, {"b", 2}, {"c", 3}, {"new", 1}};
+  EXPECT_EQ(c.lines, expected) << "a line written to the old file during the poll was lost";
+  EXPECT_EQ(tail.line(), 1u);
+}
+
 TEST(FileTail, ResumesAtTheStoredPositionEvenAfterARotationWhileStopped) {
   Dir dir;
   const std::string path = dir / "access.log";

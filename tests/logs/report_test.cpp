@@ -176,6 +176,22 @@ TEST(Report, AMissingFileIsAnErrorNamingIt) {
   EXPECT_NE(s.message().find("/nonexistent/access.log"), std::string::npos) << s.message();
 }
 
+TEST(Report, AGzipFileCutShortIsAnErrorNamingIt) {
+  TempDir dir;
+  Generate(dir / "whole.log.gz", GeneratorOptions::Format::kCombined, 5'000, 0, true);
+  std::ifstream in(dir / "whole.log.gz", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir / "cut.log.gz", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  ReportOptions o;
+  ASSERT_TRUE(LogFormat::Parse("combined", &o.format).ok());
+  Report r;
+  EXPECT_TRUE(BuildReport({(dir / "whole.log.gz").string()}, o, &r).ok());
+  const Status s = BuildReport({(dir / "cut.log.gz").string()}, o, &r);
+  ASSERT_FALSE(s.ok()) << "half a gzip file was reported as if it were all";
+  EXPECT_NE(s.message().find((dir / "cut.log.gz").string()), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("ends early"), std::string::npos) << s.message();
+}
+
 TEST(Aggregate, MergeOfHalvesEqualsTheWholeAndSurvivesSerialisation) {
   TempDir dir;
   GeneratorOptions o;

@@ -116,6 +116,53 @@ bool Process::Running() { return Wait(std::chrono::milliseconds(0)) == -1; }
 
 std::string Process::Log() const { return ReadFile(log_file_); }
 
+std::string CommandResult::Describe() const {
+  return "exit " + std::to_string(code) + "\nstdout:\n" + out.substr(0, 4000) + "\nstderr:\n" + err.substr(0, 4000);
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::filesystem::path& scratch,
+                         const std::filesystem::path& stdin_file, std::chrono::milliseconds timeout) {
+  static int counter = 0;
+  const std::string tag = std::to_string(getpid()) + "-" + std::to_string(++counter);
+  const std::filesystem::path out_file = scratch / ("cmd-" + tag + ".out"), err_file = scratch / ("cmd-" + tag + ".err");
+  std::vector<std::string> args = argv;
+  std::vector<char*> cargs;
+  for (auto& a : args) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_file.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  CommandResult r;
+  if (rc != 0) {
+    r.err = "posix_spawn " + argv[0] + " failed: " + std::to_string(rc);
+    return r;
+  }
+  int status = 0;
+  bool killed = false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      killed = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  r.code = killed ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadFile(out_file);
+  r.err = ReadFile(err_file);
+  std::error_code ec;
+  std::filesystem::remove(out_file, ec);
+  std::filesystem::remove(err_file, ec);
+  return r;
+}
+
 namespace {
 
 size_t Collect(char* data, size_t size, size_t n, void* user) {

@@ -54,6 +54,18 @@ class Process {
   std::filesystem::path log_file_;
 };
 
+// Runs a command to its end with standard input from `stdin_file`, standard output and error kept
+// apart (through files in `scratch`). `code` is the exit status, 128+signal, or -1 when it ran
+// past `timeout` and was killed.
+struct CommandResult {
+  int code = -1;
+  std::string out, err;
+  std::string Describe() const;
+};
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::filesystem::path& scratch,
+                         const std::filesystem::path& stdin_file = "/dev/null",
+                         std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 struct HttpResponse {
   int status = 0;  // 0 when the request failed
   std::string body;
