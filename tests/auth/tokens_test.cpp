@@ -64,10 +64,11 @@ TEST(TokenNameTest, RefusesEmptyTooLongAndUnsafeNames) {
   EXPECT_THAT(ValidateTokenName(std::string(65, 'x')).message(), HasSubstr("65"));
 }
 
-TEST(TokenScopesTest, KnownScopesAreAdminAndStatusWrite) {
-  EXPECT_THAT(KnownScopes(), ElementsAre("admin", "status:write"));
+TEST(TokenScopesTest, KnownScopesAreAdminStatusWriteAndLogsIngest) {
+  EXPECT_THAT(KnownScopes(), ElementsAre("admin", "status:write", "logs:ingest"));
   EXPECT_EQ(kScopeAdmin, "admin");
   EXPECT_EQ(kScopeStatusWrite, "status:write");
+  EXPECT_EQ(kScopeLogsIngest, "logs:ingest");
 }
 
 TEST(TokenScopesTest, NeedsAtLeastOneKnownScope) {
