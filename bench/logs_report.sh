@@ -19,6 +19,7 @@
 #                        change with the file's length)
 #   --rounds N           runs of each tool; the table gives the median (ROUNDS, default 3)
 #   --threads N          csoc's parser threads (THREADS, default 0: one per core)
+#   --senders N          Loki push connections at once (SENDERS, default 2)
 #   --quick              small files and one round
 # Environment: BUILD_DIR (default build/default), KEEP_WORK=1 keeps the generated logs.
 #
@@ -28,12 +29,19 @@
 # (`lines_since_start`; the commit to SQLite follows within its 2 s interval);
 # the row is lines / that time (it includes starting csoc, about 0.1 s).
 #
+# And the Loki push API: `bench/loki_push_load` (a client shaped like Promtail: the same gen3 log cut
+# into 1 MiB batches of one stream, protobuf + snappy, encoded before the clock starts, one batch
+# in flight per connection) pushes every line to a fresh `csoc serve`; csoc answers each push only
+# after the commit that stores it, so the row is lines / the time from the first push to the last
+# answer, with csoc's CPU seconds over the pushes and its peak memory. `--senders N` (SENDERS,
+# default 2) sets the connections pushing at once.
+#
 # Both tools are measured with /usr/bin/time: wall-clock seconds, user+system CPU seconds and
 # maximum resident memory. The files are read once before measuring, so both read from the page
 # cache. Other work on the machine moves the figures: run it on a quiet machine.
 set -euo pipefail
 
-LINES=${LINES:-2000000} GOACCESS_LINES=${GOACCESS_LINES:-500000} ROUNDS=${ROUNDS:-3} THREADS=${THREADS:-0} QUICK=0
+LINES=${LINES:-2000000} GOACCESS_LINES=${GOACCESS_LINES:-500000} ROUNDS=${ROUNDS:-3} THREADS=${THREADS:-0} SENDERS=${SENDERS:-2} QUICK=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case $1 in
@@ -41,6 +49,7 @@ while (($#)); do
     --goaccess-lines) GOACCESS_LINES=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --senders) SENDERS=$2; shift 2 ;;
     --quick) QUICK=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "logs_report.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -51,7 +60,7 @@ if [[ $QUICK == 1 ]]; then LINES=200000 GOACCESS_LINES=50000 ROUNDS=1; fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib.sh"
 bench_require goaccess /usr/bin/time curl jq
-bench_build csoc
+bench_build csoc loki_push_load
 CSOC=$BUILD_DIR/src/csoc
 
 echo "== generating $LINES lines (combined and gen3 JSON, 1% malformed)"
@@ -110,6 +119,42 @@ YAML
   stop_pid "$pid"
 }
 
+# cpu_of PID: user + system CPU seconds of a process so far.
+cpu_of() { awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
+
+# loki ROUND: loki_push_load pushes gen3.log to csoc serve; appends "csoc-loki-push lines wall cpu rss_kb".
+loki() {
+  local dir=$WORK/loki$1 port pid token cpu0 result
+  mkdir -p "$dir/data"
+  free_port
+  port=$FREE_PORT
+  cat > "$dir/fleet.yaml" <<YAML
+settings: {listen: "127.0.0.1:$port", data_dir: "$dir/data"}
+environments:
+  - name: bench
+    cluster: local
+    services:
+      - name: self
+        checks: [{name: self, type: tcp, host: 127.0.0.1, port: $port, interval: 60s}]
+logs:
+  loki: {environment_label: namespace, environments: {bench: bench}, format: gen3}
+YAML
+  token=$("$CSOC" token create --data-dir "$dir/data" --name bench --scope logs:ingest 2>&1 | grep -o 'csoc_[0-9a-f]\{48\}' | head -n1)
+  [[ -n $token ]] || { echo "could not create a token" >&2; exit 1; }
+  "$CSOC" serve --config "$dir/fleet.yaml" > "$WORK/loki.log" 2>&1 &
+  pid=$!
+  BENCH_PIDS+=("$pid")
+  wait_http "http://127.0.0.1:$port/healthz" "$pid" loki
+  cpu0=$(cpu_of "$pid")
+  "$BUILD_DIR/bench/loki_push_load" --url "http://127.0.0.1:$port/loki/api/v1/push" --token "$token" \
+    --file "$WORK/gen3.log" --label namespace=bench --senders "$SENDERS" > "$WORK/loki.out" \
+    || { cat "$WORK/loki.out" >&2; echo "csoc log:" >&2; cat "$WORK/loki.log" >&2; exit 1; }
+  result=$(sed -n 's/^RESULT //p' "$WORK/loki.out")
+  echo "csoc-loki-push $(jq -r .lines <<< "$result") $(jq -r .wall_s <<< "$result") \
+$(echo "$(cpu_of "$pid") - $cpu0" | bc) $(awk '/VmHWM/ {print $2}' "/proc/$pid/status")" >> "$WORK/runs"
+  stop_pid "$pid"
+}
+
 : > "$WORK/runs"
 for round in $(seq "$ROUNDS"); do
   echo "== round $round of $ROUNDS"
@@ -118,6 +163,7 @@ for round in $(seq "$ROUNDS"); do
   run csoc-gen3 "$LINES" "$CSOC" logs report --no-progress --threads "$THREADS" --format gen3 --json "$WORK/gen3.log"
   run csoc-combined-1thread "$LINES" "$CSOC" logs report --no-progress --threads 1 --format combined --json "$WORK/combined.log"
   live "$round"
+  loki "$round"
   run goaccess "$GOACCESS_LINES" goaccess "$WORK/combined-goaccess.log" --log-format=COMBINED --no-global-config \
     --no-progress -o "$WORK/goaccess.json"
 done
@@ -150,4 +196,5 @@ echo "csoc logs report (combined, all cores) / GoAccess: $(echo "scale=1; $csoc_
 echo "csoc on one thread / GoAccess:                    $(echo "scale=1; $(rate_of csoc-combined-1thread) / $goaccess_rate" | bc)x"
 echo "csoc on Gen3 JSON: $(rate_of csoc-gen3) lines/s; cat (I/O floor): $(rate_of cat) lines/s"
 echo "csoc serve following the Gen3 JSON log live: $(rate_of csoc-live-gen3) lines/s ($(echo "scale=1; $(rate_of csoc-live-gen3) / $goaccess_rate" | bc)x GoAccess)"
+echo "csoc serve taking Loki pushes (protobuf + snappy, $SENDERS connection(s)): $(rate_of csoc-loki-push) lines/s ($(echo "scale=1; $(rate_of csoc-loki-push) / $goaccess_rate" | bc)x GoAccess)"
 echo "($ROUNDS round(s), medians; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ))"

@@ -85,7 +85,9 @@ struct IngestOptions {
   std::chrono::milliseconds poll_interval{250};
   std::chrono::milliseconds commit_interval{2000};
   // A pushed batch is committed at most this long after it was counted (with whatever else came).
-  std::chrono::milliseconds push_commit_delay{250};
+  // 0: as soon as the loop has handled what is already queued; batches that arrive while a commit
+  // runs share the next one (a group commit), so the delay adapts to the load by itself.
+  std::chrono::milliseconds push_commit_delay{0};
   size_t max_bytes_per_poll = 8 << 20;
   size_t max_line_bytes = kDefaultMaxLineBytes;
   // Pushed bytes (lines and search terms) queued and not yet counted; beyond, Push refuses.
