@@ -13,9 +13,12 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libsnappy-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium sqlite3 curl
-  nginx-light
+  nginx-light python3-aiosmtpd prometheus prometheus-alertmanager
 )
 # nginx-light: the log ingestion integration test sends nginx's access log to csoc over syslog.
+# python3-aiosmtpd: the e-mail receiver's tests deliver to a real local SMTP server.
+# prometheus, prometheus-alertmanager (with amtool): the alerting tests send real alerts and
+# silences to csoc's Alertmanager API.
 if [[ ${1:-} == bench ]]; then
   PACKAGES+=(prometheus-blackbox-exporter prometheus jq bc iproute2 wrk goaccess)
 fi
