@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "alert/alert.h"
+#include "fleet/alerting.h"
 
 namespace csoc::alert {
 
@@ -56,14 +57,9 @@ class Receiver {
 
 // A receiver's options as the config loader read them (after ${NAME} expansion and reading
 // `<key>_file` for secret keys). Which keys exist and of what kind is the type's ReceiverType entry.
-using OptionValue = std::variant<std::string, bool, int64_t, std::vector<std::string>, std::map<std::string, std::string>>;
-
-struct ReceiverConfig {
-  std::string name;
-  std::string type;
-  bool send_resolved = true;
-  std::map<std::string, OptionValue> options;  // only keys that were given
-};
+// The config types live in the fleet model (fleet/alerting.h), which the loader fills.
+using OptionValue = fleet::ReceiverOption;
+using ReceiverConfig = fleet::ReceiverSettings;
 
 enum class OptionKind {
   kString,  // a plain string

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "fleet/alerting.h"
 #include "fleet/condition.h"
 
 namespace csoc::fleet {
@@ -206,6 +207,7 @@ struct Fleet {
   Settings settings;
   StatusPageSettings status_page;
   LogSettings logs;
+  AlertingSettings alerting;
   std::vector<Environment> environments;
 
   // Cluster names in first-seen order.
