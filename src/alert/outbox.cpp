@@ -44,7 +44,7 @@ class Outbox::Impl {
       int64_t released = 0;
       CSOC_RETURN_IF_ERROR(store_->ReleaseInFlight(now, &released));
       if (released > 0) {
-        spdlog::warn("alert outbox: {} notifications were in flight when csoc last stopped; sending them again "
+        spdlog::warn("alert outbox: {} notification(s) were in flight when csoc last stopped; sending them again "
                      "(a receiver may see them twice, with the same id)",
                      released);
       }
@@ -235,7 +235,7 @@ class Outbox::Impl {
     while (!unwritten->empty()) {
       Status s = Write(unwritten->front(), Clock::now());
       if (!s.ok()) {
-        spdlog::warn("alert outbox: {} notifications still wait to be stored: {}", unwritten->size(), s.ToString());
+        spdlog::warn("alert outbox: {} notification(s) still wait to be stored: {}", unwritten->size(), s.ToString());
         return;
       }
       unwritten->pop_front();
@@ -318,7 +318,8 @@ class Outbox::Impl {
           result = "failed";
           break;
         case DeliveryResult::Kind::kRetry: {
-          const TimePoint next = Clock::now() + Backoff(entry.attempts + 1);
+          // Rounded up to the store's whole milliseconds, so no retry starts before its delay.
+          const TimePoint next = std::chrono::ceil<milliseconds>(Clock::now() + Backoff(entry.attempts + 1));
           if (next > entry.deadline) {
             outcome.state = OutboxState::kExpired;
             outcome.reason = fmt::format("not delivered by its deadline {} ({} attempts; last: {})",
