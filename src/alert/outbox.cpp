@@ -339,14 +339,15 @@ class Outbox::Impl {
       spdlog::warn("alert outbox: notification {} to {} {}: {}", n.id, n.receiver, OutboxStateName(outcome.state),
                    outcome.reason);
     }
-    RecordOutcome(n.id, attempt, outcome);
+    const bool written = RecordOutcome(n.id, attempt, outcome);
     CountResult(n.receiver, result);
-    if (IsFinal(outcome.state)) pending_->fetch_sub(1);
+    if (written && IsFinal(outcome.state)) pending_->fetch_sub(1);
   }
 
   // Writes the outcome, again and again while the store refuses it: the entry stays held by this
-  // worker meanwhile. Gives up only when stopping, leaving the entry in flight for the next start.
-  void RecordOutcome(const std::string& id, const std::optional<DeliveryAttempt>& attempt, const Outcome& outcome) {
+  // worker meanwhile. Gives up only when stopping, leaving the entry in flight for the next start
+  // (and returns false).
+  bool RecordOutcome(const std::string& id, const std::optional<DeliveryAttempt>& attempt, const Outcome& outcome) {
     for (int failures = 0;; ++failures) {
       Status s;
       {
@@ -356,7 +357,7 @@ class Outbox::Impl {
       if (s.ok() || s.code() == Status::Code::kNotFound) {
         if (!s.ok()) spdlog::warn("alert outbox: {} (pruned while being sent?)", s.ToString());
         if (failures > 0) spdlog::info("alert outbox: outcome of {} written after {} failures", id, failures);
-        return;
+        return true;
       }
       if (failures % kLogEveryFailures == 0) {
         spdlog::warn("alert outbox: writing the outcome of {} failed, retrying every {}: {}", id,
@@ -367,7 +368,7 @@ class Outbox::Impl {
         spdlog::error("alert outbox: stopping before the outcome of {} could be written; it will be sent again at "
                       "the next start: {}",
                       id, s.ToString());
-        return;
+        return false;
       }
       cv_.wait_for(lock, options_.store_retry, [&] { return stopping_; });
     }

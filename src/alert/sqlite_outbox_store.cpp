@@ -37,7 +37,8 @@ CREATE TABLE alert_outbox(
   reason TEXT NOT NULL,
   notification TEXT NOT NULL
 );
-CREATE INDEX alert_outbox_due ON alert_outbox(state, next_attempt_ms);
+CREATE INDEX alert_outbox_due ON alert_outbox((CASE state WHEN 'pending' THEN next_attempt_ms ELSE lease_ms END), seq)
+  WHERE state IN ('pending', 'in_flight');
 CREATE INDEX alert_outbox_group ON alert_outbox(receiver, group_key, seq)
   WHERE state IN ('pending', 'in_flight');
 CREATE INDEX alert_outbox_finished ON alert_outbox(finished_ms)
@@ -60,6 +61,11 @@ CREATE TABLE alert_outbox_alerts(
 CREATE INDEX alert_outbox_alerts_seq ON alert_outbox_alerts(outbox_seq);
 )sql",
 };
+
+// When an unfinished entry is due: its next attempt while pending, the end of its lease while in
+// flight (its worker died if it still holds it then). Written exactly as in alert_outbox_due, so
+// that claims walk that index in order and stop at the limit.
+constexpr std::string_view kDue = "(CASE o.state WHEN 'pending' THEN o.next_attempt_ms ELSE o.lease_ms END)";
 
 constexpr std::string_view kEntryColumns =
     "o.seq, o.id, o.state, o.attempts, o.enqueued_ms, o.next_attempt_ms, o.lease_ms, o.deadline_ms, "
@@ -114,15 +120,15 @@ class SqliteOutboxStore : public OutboxStore {
     const std::string not_held_back =
         "NOT EXISTS (SELECT 1 FROM alert_outbox p WHERE p.receiver = o.receiver AND p.group_key = o.group_key "
         "AND p.seq < o.seq AND p.state IN ('pending', 'in_flight'))";
+    // (An in-flight entry is never held back: it was claimed when everything older in its group
+    // was final, and final is for good; so one condition serves both states.)
     const std::string claim_sql = fmt::format(
-        "SELECT {} FROM alert_outbox o WHERE ((o.state = 'pending' AND o.next_attempt_ms <= ?1) OR "
-        "(o.state = 'in_flight' AND o.lease_ms <= ?1)) AND {} "
-        "ORDER BY CASE o.state WHEN 'pending' THEN o.next_attempt_ms ELSE o.lease_ms END, o.seq LIMIT ?2",
-        kEntryColumns, not_held_back);
+        "SELECT {0} FROM alert_outbox o WHERE o.state IN ('pending', 'in_flight') AND {1} <= ?1 AND {2} "
+        "ORDER BY {1}, o.seq LIMIT ?2",
+        kEntryColumns, kDue, not_held_back);
     const std::string next_due_sql = fmt::format(
-        "SELECT min(t) FROM (SELECT min(o.next_attempt_ms) AS t FROM alert_outbox o WHERE o.state = 'pending' AND {} "
-        "UNION ALL SELECT min(lease_ms) FROM alert_outbox WHERE state = 'in_flight')",
-        not_held_back);
+        "SELECT {0} FROM alert_outbox o WHERE o.state IN ('pending', 'in_flight') AND {1} ORDER BY {0}, o.seq LIMIT 1",
+        kDue, not_held_back);
     const std::string find_sql = fmt::format("SELECT {} FROM alert_outbox o WHERE o.id = ?1", kEntryColumns);
     const std::string for_alert_sql = fmt::format(
         "SELECT {} FROM alert_outbox_alerts a JOIN alert_outbox o ON o.seq = a.outbox_seq WHERE a.fingerprint = ?1 "
