@@ -147,6 +147,7 @@ class CurlReceiver : public csoc::alert::Receiver {
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, handle.headers);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, Discard);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // a multi-threaded program: no SIGALRM for timeouts
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     const CURLcode rc = curl_easy_perform(easy);

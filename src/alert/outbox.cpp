@@ -90,7 +90,9 @@ class Outbox::Impl {
       stopped_ = true;
       stopping_ = true;
     }
-    cv_.notify_all();
+    schedule_cv_.notify_all();
+    work_cv_.notify_all();
+    stop_cv_.notify_all();
     if (scheduler_.joinable()) scheduler_.join();
     for (std::thread& t : workers_) t.join();
     workers_.clear();
@@ -154,7 +156,7 @@ class Outbox::Impl {
       std::lock_guard lock(mu_);
       ++generation_;
     }
-    cv_.notify_all();
+    schedule_cv_.notify_one();
   }
 
   // The scheduler: claims as many due entries as there are idle workers, hands them over, and
@@ -166,7 +168,7 @@ class Outbox::Impl {
     while (!stopping_) {
       const size_t free_workers = idle_ > ready_.size() ? idle_ - ready_.size() : 0;
       if (free_workers == 0) {
-        cv_.wait(lock, [&] { return stopping_ || idle_ > ready_.size(); });
+        schedule_cv_.wait(lock, [&] { return stopping_ || idle_ > ready_.size(); });
         continue;
       }
       const uint64_t generation = generation_;
@@ -204,15 +206,15 @@ class Outbox::Impl {
         unwritten_.insert(unwritten_.begin(), std::make_move_iterator(unwritten.begin()),
                           std::make_move_iterator(unwritten.end()));
       }
-      bool handed_over = false;
+      size_t handed_over = 0;
       for (OutboxEntry& e : claimed) {
         // An entry this process still holds (its outcome not written yet, past its lease) must not
         // be sent again: the holder will write its outcome.
         if (!held_.insert(e.notification.id).second) continue;
         ready_.push_back(std::move(e));
-        handed_over = true;
+        ++handed_over;
       }
-      if (handed_over) cv_.notify_all();
+      for (size_t i = 0; i < handed_over; ++i) work_cv_.notify_one();
       if (!claimed.empty() || generation_ != generation) continue;
 
       // Nothing due: sleep until the next entry is, a retry of a failed write, the next prune or
@@ -226,7 +228,7 @@ class Outbox::Impl {
       }
       if (!unwritten_.empty()) wake = std::min(wake, next_unwritten_retry);
       wake = std::min(wake, next_prune_steady_);
-      cv_.wait_until(lock, wake, [&] { return stopping_ || generation_ != generation; });
+      schedule_cv_.wait_until(lock, wake, [&] { return stopping_ || generation_ != generation; });
     }
   }
 
@@ -264,8 +266,8 @@ class Outbox::Impl {
     std::unique_lock lock(mu_);
     for (;;) {
       ++idle_;
-      cv_.notify_all();  // the scheduler may claim for this worker
-      cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+      schedule_cv_.notify_one();  // the scheduler may claim for this worker
+      work_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
       --idle_;
       // Entries handed over but not started stay in the store for the next start.
       if (stopping_) return;
@@ -370,7 +372,7 @@ class Outbox::Impl {
                       id, s.ToString());
         return false;
       }
-      cv_.wait_for(lock, options_.store_retry, [&] { return stopping_; });
+      stop_cv_.wait_for(lock, options_.store_retry, [&] { return stopping_; });
     }
   }
 
@@ -411,7 +413,11 @@ class Outbox::Impl {
   std::mutex store_mu_;  // guards store_; mu_ is never held while taking it
 
   std::mutex mu_;
-  std::condition_variable cv_;  // to the scheduler and the workers
+  // Apart, so that an enqueue wakes only the scheduler, a hand-over only as many workers as there
+  // are entries, and no notify_one reaches a thread waiting for something else.
+  std::condition_variable schedule_cv_;  // to the scheduler: a change, an idle worker, stop
+  std::condition_variable work_cv_;      // to idle workers: entries handed over, stop
+  std::condition_variable stop_cv_;      // to workers waiting to write an outcome again: stop
   // Guarded by mu_.
   bool stopping_ = false;
   bool stopped_ = false;

@@ -20,6 +20,10 @@ using store::sqlite::Transaction;
 // `seq` is the enqueue order: it decides which entry of a group is older. The notification is
 // kept whole as JSON (alert/notification_json.h); receiver and group_key are copied out of it for
 // the per-group ordering rule. State names are stored as text so the table reads by itself.
+// Conditions on the state are written as ORs of equalities, never `state IN (...)`: an IN list in
+// a partial index's condition makes every UPDATE of the table build and free a temporary b-tree,
+// which cost more than the rest of the write. The queries repeat each index's condition exactly,
+// which is how SQLite knows the partial index applies.
 constexpr std::array<std::string_view, 1> kMigrations = {
     R"sql(
 CREATE TABLE alert_outbox(
@@ -38,11 +42,11 @@ CREATE TABLE alert_outbox(
   notification TEXT NOT NULL
 );
 CREATE INDEX alert_outbox_due ON alert_outbox((CASE state WHEN 'pending' THEN next_attempt_ms ELSE lease_ms END), seq)
-  WHERE state IN ('pending', 'in_flight');
+  WHERE (state = 'pending' OR state = 'in_flight');
 CREATE INDEX alert_outbox_group ON alert_outbox(receiver, group_key, seq)
-  WHERE state IN ('pending', 'in_flight');
+  WHERE (state = 'pending' OR state = 'in_flight');
 CREATE INDEX alert_outbox_finished ON alert_outbox(finished_ms)
-  WHERE state IN ('delivered', 'failed', 'expired');
+  WHERE (state = 'delivered' OR state = 'failed' OR state = 'expired');
 CREATE TABLE alert_outbox_attempts(
   outbox_seq INTEGER NOT NULL REFERENCES alert_outbox(seq) ON DELETE CASCADE,
   number INTEGER NOT NULL,
@@ -119,15 +123,15 @@ class SqliteOutboxStore : public OutboxStore {
     // final; the partial index alert_outbox_group makes this a short lookup.
     const std::string not_held_back =
         "NOT EXISTS (SELECT 1 FROM alert_outbox p WHERE p.receiver = o.receiver AND p.group_key = o.group_key "
-        "AND p.seq < o.seq AND p.state IN ('pending', 'in_flight'))";
+        "AND p.seq < o.seq AND (p.state = 'pending' OR p.state = 'in_flight'))";
     // (An in-flight entry is never held back: it was claimed when everything older in its group
     // was final, and final is for good; so one condition serves both states.)
     const std::string claim_sql = fmt::format(
-        "SELECT {0} FROM alert_outbox o WHERE o.state IN ('pending', 'in_flight') AND {1} <= ?1 AND {2} "
+        "SELECT {0} FROM alert_outbox o WHERE (o.state = 'pending' OR o.state = 'in_flight') AND {1} <= ?1 AND {2} "
         "ORDER BY {1}, o.seq LIMIT ?2",
         kEntryColumns, kDue, not_held_back);
     const std::string next_due_sql = fmt::format(
-        "SELECT {0} FROM alert_outbox o WHERE o.state IN ('pending', 'in_flight') AND {1} ORDER BY {0}, o.seq LIMIT 1",
+        "SELECT {0} FROM alert_outbox o WHERE (o.state = 'pending' OR o.state = 'in_flight') AND {1} ORDER BY {0}, o.seq LIMIT 1",
         kDue, not_held_back);
     const std::string find_sql = fmt::format("SELECT {} FROM alert_outbox o WHERE o.id = ?1", kEntryColumns);
     const std::string for_alert_sql = fmt::format(
@@ -161,7 +165,7 @@ class SqliteOutboxStore : public OutboxStore {
          "?1 ORDER BY number"},
         {&counts_, "SELECT state, count(*) FROM alert_outbox GROUP BY state"},
         {&prune_,
-         "DELETE FROM alert_outbox WHERE state IN ('delivered', 'failed', 'expired') AND finished_ms < ?1"},
+         "DELETE FROM alert_outbox WHERE (state = 'delivered' OR state = 'failed' OR state = 'expired') AND finished_ms < ?1"},
     };
     for (auto& s : statements) CSOC_STORE_RETURN_IF_ERROR(db_.Prepare(s.sql, s.stmt));
     return Status::Ok();
