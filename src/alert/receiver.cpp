@@ -24,11 +24,11 @@ DeliveryResult ClassifyHttpStatus(int http_status, std::string detail) {
 
 const std::vector<ReceiverType>& ReceiverTypes() {
   static const std::vector<ReceiverType> types = {
-      receivers::webhook::Type(),
-      receivers::slack::Type(),
-      receivers::teams::Type(),
-      receivers::matrix::Type(),
-      receivers::email::Type(),
+      receivers::webhook::Type(),  // Alertmanager-shaped JSON, optionally HMAC-signed
+      receivers::slack::Type(),    // incoming webhook, Block Kit
+      receivers::teams::Type(),    // incoming webhook, Adaptive Card
+      receivers::matrix::Type(),   // client-server API room message
+      receivers::email::Type(),    // SMTP through a smarthost
   };
   return types;
 }

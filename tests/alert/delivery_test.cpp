@@ -54,18 +54,26 @@ std::vector<HttpCase> Cases() {
        },
        Builder<receivers::webhook::Config>(&receivers::webhook::BuildRequest),
        {"WEBHOOKTOKEN123", "HMACKEY123456", "HEADERTOKEN123"}},
-      {"slack", [](const std::string& base) { return Options{{"url", base + "/services/T000/B000/SLACKTOKEN123"}}; },
-       Builder<receivers::slack::Config>(&receivers::slack::BuildRequest), {"SLACKTOKEN123"}},
+      {"slack",
+       [](const std::string& base) {
+         return Options{{"url", base + "/services/T000/B000/SLACKTOKEN123"}};
+       },
+       Builder<receivers::slack::Config>(&receivers::slack::BuildRequest),
+       {"SLACKTOKEN123"}},
       {"teams",
-       [](const std::string& base) { return Options{{"url", base + "/webhookb2/TEAMSTOKEN123/IncomingWebhook/x"}}; },
-       Builder<receivers::teams::Config>(&receivers::teams::BuildRequest), {"TEAMSTOKEN123"}},
+       [](const std::string& base) {
+         return Options{{"url", base + "/webhookb2/TEAMSTOKEN123/IncomingWebhook/x"}};
+       },
+       Builder<receivers::teams::Config>(&receivers::teams::BuildRequest),
+       {"TEAMSTOKEN123"}},
       {"matrix",
        [](const std::string& base) {
          return Options{{"homeserver", base},
                         {"room_id", std::string("!room:example.org")},
                         {"access_token", std::string("MATRIXTOKEN123")}};
        },
-       Builder<receivers::matrix::Config>(&receivers::matrix::BuildRequest), {"MATRIXTOKEN123"}},
+       Builder<receivers::matrix::Config>(&receivers::matrix::BuildRequest),
+       {"MATRIXTOKEN123"}},
   };
 }
 
@@ -117,9 +125,11 @@ TEST(HttpDeliveryTest, WhatArrivesIsWhatTheBuilderProduced) {
       std::string ts = got[0].Header("X-Csoc-Timestamp");
       ASSERT_FALSE(ts.empty());
       int64_t unix_seconds = std::stoll(ts);
-      EXPECT_NEAR(static_cast<double>(unix_seconds),
-                  static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count()), 5);
-      EXPECT_EQ(got[0].Header("X-Csoc-Signature"), receivers::webhook::Signature("HMACKEY123456", unix_seconds, got[0].body));
+      EXPECT_NEAR(
+          static_cast<double>(unix_seconds),
+          static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(before.time_since_epoch()).count()), 5);
+      EXPECT_EQ(got[0].Header("X-Csoc-Signature"),
+                receivers::webhook::Signature("HMACKEY123456", unix_seconds, got[0].body));
       EXPECT_EQ(got[0].Header("Idempotency-Key"), n.id);
     }
   }
@@ -127,8 +137,9 @@ TEST(HttpDeliveryTest, WhatArrivesIsWhatTheBuilderProduced) {
 
 TEST(HttpDeliveryTest, OneRetryTableForEveryHttpReceiver) {
   const std::vector<std::pair<int, Kind>> table = {
-      {200, Kind::kDelivered}, {204, Kind::kDelivered}, {301, Kind::kGiveUp}, {400, Kind::kGiveUp}, {401, Kind::kGiveUp},
-      {404, Kind::kGiveUp},    {429, Kind::kRetry},     {500, Kind::kRetry},  {503, Kind::kRetry},
+      {200, Kind::kDelivered}, {204, Kind::kDelivered}, {301, Kind::kGiveUp},
+      {400, Kind::kGiveUp},    {401, Kind::kGiveUp},    {404, Kind::kGiveUp},
+      {429, Kind::kRetry},     {500, Kind::kRetry},     {503, Kind::kRetry},
   };
   for (const HttpCase& c : Cases()) {
     for (const auto& [status, kind] : table) {
@@ -142,7 +153,8 @@ TEST(HttpDeliveryTest, OneRetryTableForEveryHttpReceiver) {
       EXPECT_EQ(sink.requests().size(), 1u);  // a redirect is not followed
     }
     SCOPED_TRACE(c.type + " to a closed port");
-    std::unique_ptr<Receiver> receiver = Make(ConfigFor(c, "http://127.0.0.1:" + std::to_string(csoc::testing::FreePort())));
+    std::unique_ptr<Receiver> receiver =
+        Make(ConfigFor(c, "http://127.0.0.1:" + std::to_string(csoc::testing::FreePort())));
     ASSERT_NE(receiver, nullptr);
     DeliveryResult result = receiver->Send(FiringGroup(), kTimeout);
     EXPECT_EQ(result.kind, Kind::kRetry) << result.detail;
@@ -165,8 +177,8 @@ TEST(HttpDeliveryTest, NoSecretInAnyDetail) {
         EXPECT_NE(results.back().detail.find("(Retry-After: 30)"), std::string::npos) << results.back().detail;
       }
     }
-    results.push_back(
-        Make(ConfigFor(c, "http://127.0.0.1:" + std::to_string(csoc::testing::FreePort())))->Send(FiringGroup(), kTimeout));
+    results.push_back(Make(ConfigFor(c, "http://127.0.0.1:" + std::to_string(csoc::testing::FreePort())))
+                          ->Send(FiringGroup(), kTimeout));
     {
       HttpSink slow(HttpSink::Answer{200, "", {}, false, std::chrono::milliseconds(700)});
       results.push_back(Make(ConfigFor(c, slow.base_url()))->Send(FiringGroup(), std::chrono::milliseconds(200)));

@@ -3,6 +3,8 @@
 // REAL local SMTP server (aiosmtpd, run with /usr/bin/python3): plain SMTP into a Maildir,
 // STARTTLS + AUTH with a self-signed certificate made by openssl, a wrong password, a server
 // without STARTTLS while TLS is required, and a closed port, with no password in any detail.
+#include "alert/receivers/email.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -15,7 +17,6 @@
 
 #include "alert/receiver.h"
 #include "alert/receiver_fixtures.h"
-#include "alert/receivers/email.h"
 #include "support/support.h"
 
 namespace csoc::alert {
@@ -44,8 +45,8 @@ std::string Base64Decode(const std::string& text) {
     if (c != '\r' && c != '\n' && c != ' ') clean += c;
   }
   std::string out(clean.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(clean.data()),
-                          static_cast<int>(clean.size()));
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
   if (n < 0) return "<invalid base64>";
   size_t pad = 0;
   for (size_t i = clean.size(); i > 0 && clean[i - 1] == '='; --i) ++pad;
@@ -187,7 +188,8 @@ TEST(EmailConfigTest, ErrorsNameTheKey) {
 // ---- the message -------------------------------------------------------------------------------
 
 TEST(EmailMessageTest, ParsesBackWithBothPartsEscaped) {
-  const std::string raw = receivers::email::BuildMessage(FiringGroup(), MustConfig(BaseOptions("mail.example.org:587")));
+  const std::string raw =
+      receivers::email::BuildMessage(FiringGroup(), MustConfig(BaseOptions("mail.example.org:587")));
   // Every line ends in CRLF and stays within SMTP's 998-character limit.
   size_t at = 0;
   while (at < raw.size()) {
@@ -215,7 +217,8 @@ TEST(EmailMessageTest, ParsesBackWithBothPartsEscaped) {
             std::string::npos)
       << m.html;
   EXPECT_EQ(m.html.find("<b>upstream"), std::string::npos);
-  EXPECT_NE(m.html.find("<a href=\"https://csoc.example.org/d/api?env=prod&amp;x=1\">Dashboard</a>"), std::string::npos);
+  EXPECT_NE(m.html.find("<a href=\"https://csoc.example.org/d/api?env=prod&amp;x=1\">Dashboard</a>"),
+            std::string::npos);
   EXPECT_EQ(m.html.find("javascript:"), std::string::npos);
   EXPECT_EQ(m.html.rfind("<!DOCTYPE html>", 0), 0u);
 }
@@ -262,7 +265,8 @@ bool Listening(int port) {
 std::vector<std::string> Delivered(const fs::path& maildir) {
   std::vector<std::string> mails;
   if (!fs::exists(maildir / "new")) return mails;
-  for (const auto& entry : fs::directory_iterator(maildir / "new")) mails.push_back(csoc::testing::ReadFile(entry.path()));
+  for (const auto& entry : fs::directory_iterator(maildir / "new"))
+    mails.push_back(csoc::testing::ReadFile(entry.path()));
   return mails;
 }
 
@@ -321,7 +325,8 @@ TEST(EmailDeliveryTest, RequiredTlsRefusedByAServerWithoutStarttls) {
   options["username"] = std::string("csoc");
   options["password"] = std::string("PASSWORD-sm7p");
   std::vector<OptionError> errors;
-  DeliveryResult r = FindReceiverType("email")->make(EmailRc(options), &errors)->Send(FiringGroup(), std::chrono::seconds(10));
+  DeliveryResult r =
+      FindReceiverType("email")->make(EmailRc(options), &errors)->Send(FiringGroup(), std::chrono::seconds(10));
   EXPECT_EQ(r.kind, Kind::kGiveUp) << r.detail;
   EXPECT_EQ(r.detail, "127.0.0.1 does not offer STARTTLS");
   EXPECT_TRUE(Delivered(server.maildir()).empty());
@@ -332,7 +337,8 @@ TEST(EmailDeliveryTest, ClosedPortRetries) {
   options["username"] = std::string("csoc");
   options["password"] = std::string("PASSWORD-sm7p");
   std::vector<OptionError> errors;
-  DeliveryResult r = FindReceiverType("email")->make(EmailRc(options), &errors)->Send(FiringGroup(), std::chrono::seconds(10));
+  DeliveryResult r =
+      FindReceiverType("email")->make(EmailRc(options), &errors)->Send(FiringGroup(), std::chrono::seconds(10));
   EXPECT_EQ(r.kind, Kind::kRetry) << r.detail;
   EXPECT_EQ(r.detail, "connection refused by 127.0.0.1");
 }
@@ -367,8 +373,8 @@ class TlsSmtpServer {
     cert_ = dir.path() / "cert.pem";
     fs::path key = dir.path() / "key.pem";
     csoc::testing::CommandResult made = csoc::testing::RunCommand(
-        {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.string(), "-out", cert_.string(), "-days",
-         "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+        {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.string(), "-out",
+         cert_.string(), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
         dir.path());
     EXPECT_EQ(made.code, 0) << made.Describe();
     fs::path script = dir.path() / "smtpd.py";

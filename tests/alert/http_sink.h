@@ -7,7 +7,7 @@
 // It stands in for Slack, Teams, a Matrix homeserver and a webhook target: the tests check that
 // what arrives is exactly what the payload builders produced, not how those services react.
 //
-// Threading: serves on its own thread, one connection at a time; the accessors lock.
+// Threading: serves on its own thread, one connection at a time; requests() locks.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -71,11 +71,6 @@ class HttpSink {
 
   int port() const { return port_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-  void set_answer(Answer answer) {
-    std::lock_guard lock(mu_);
-    answer_ = std::move(answer);
-  }
 
   std::vector<Request> requests() const {
     std::lock_guard lock(mu_);

@@ -26,8 +26,11 @@ inline Notification FiringGroup() {
   n.external_url = "https://csoc.example.org";
 
   Alert api;
-  api.labels = {{"alertname", "CheckFailing"}, {"environment", "prod"}, {"cluster", "eu-1"},
-                {"service", "api"},            {"severity", "critical"}};
+  api.labels = {{"alertname", "CheckFailing"},
+                {"environment", "prod"},
+                {"cluster", "eu-1"},
+                {"service", "api"},
+                {"severity", "critical"}};
   api.annotations = {{"summary", "API health check failing"},
                      {"description", "HTTP 503 from /health: <b>upstream</b> & \"db\" down"},
                      {"dashboard_url", "https://csoc.example.org/d/api?env=prod&x=1"},
@@ -36,15 +39,22 @@ inline Notification FiringGroup() {
   api.generator_url = "https://csoc.example.org/checks/api";
 
   Alert web;
-  web.labels = {{"alertname", "CheckFailing"}, {"environment", "prod"}, {"cluster", "eu-2"},
-                {"service", "web"},            {"severity", "critical"}};
-  web.annotations = {{"summary", "Web check failing — 3/3 probes"}, {"runbook_url", "https://runbooks.example.org/check-failing"}};
+  web.labels = {{"alertname", "CheckFailing"},
+                {"environment", "prod"},
+                {"cluster", "eu-2"},
+                {"service", "web"},
+                {"severity", "critical"}};
+  web.annotations = {{"summary", "Web check failing — 3/3 probes"},
+                     {"runbook_url", "https://runbooks.example.org/check-failing"}};
   web.starts_at = Created() - minutes(3);
   web.generator_url = "javascript:alert(1)";  // not http(s): never rendered as a link
 
   Alert db;
-  db.labels = {{"alertname", "CheckFailing"}, {"environment", "prod"}, {"cluster", "eu-1"},
-               {"service", "db"},             {"severity", "warning"}};
+  db.labels = {{"alertname", "CheckFailing"},
+               {"environment", "prod"},
+               {"cluster", "eu-1"},
+               {"service", "db"},
+               {"severity", "warning"}};
   db.annotations = {{"summary", "DB check failing"}};
   db.starts_at = Created() - minutes(4);
 

@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "alert/receiver.h"
+#include "alert/receiver_fixtures.h"
 #include "alert/receivers/matrix.h"
 #include "alert/receivers/slack.h"
 #include "alert/receivers/teams.h"
 #include "alert/receivers/text.h"
 #include "alert/receivers/webhook.h"
-#include "alert/receiver_fixtures.h"
 
 namespace csoc::alert {
 namespace {
@@ -210,7 +210,8 @@ TEST(WebhookTest, FiringRequestPinned) {
 }
 
 TEST(WebhookTest, ResolvedRequestPinned) {
-  auto config = MustConfig<receivers::webhook::Config>(Rc("webhook", {{"url", std::string("http://10.0.0.5:9000/hook")}}));
+  auto config =
+      MustConfig<receivers::webhook::Config>(Rc("webhook", {{"url", std::string("http://10.0.0.5:9000/hook")}}));
   HttpRequest req = receivers::webhook::BuildRequest(ResolvedGroup(), config);
   EXPECT_EQ(req.headers, (Headers{{"Content-Type", "application/json"},
                                   {"User-Agent", "csoc"},
@@ -239,11 +240,17 @@ TEST(WebhookTest, InvalidUtf8InLabelsStillGivesJson) {
 // Known answer, computed independently with:
 //   printf '%s' '1764700000.{"a":1}' | openssl dgst -sha256 -hmac 'k3y'
 TEST(WebhookTest, SignatureIsHmacOfTimestampDotBody) {
-  EXPECT_EQ(receivers::webhook::Signature("k3y", 1764700000, R"({"a":1})"), "sha256=65fe8a660286ccdc6e4b04f217a64d90809eb71bfc9ad19da0d6047e8e160421");
-  HttpRequest signed_req = receivers::webhook::Sign(HttpRequest{"POST", "https://h/", {{"A", "b"}}, R"({"a":1})"}, "k3y", 1764700000);
-  EXPECT_EQ(signed_req.headers, (Headers{{"A", "b"}, {"X-Csoc-Timestamp", "1764700000"}, {"X-Csoc-Signature", "sha256=65fe8a660286ccdc6e4b04f217a64d90809eb71bfc9ad19da0d6047e8e160421"}}));
+  EXPECT_EQ(receivers::webhook::Signature("k3y", 1764700000, R"({"a":1})"),
+            "sha256=65fe8a660286ccdc6e4b04f217a64d90809eb71bfc9ad19da0d6047e8e160421");
+  HttpRequest signed_req =
+      receivers::webhook::Sign(HttpRequest{"POST", "https://h/", {{"A", "b"}}, R"({"a":1})"}, "k3y", 1764700000);
+  EXPECT_EQ(signed_req.headers,
+            (Headers{{"A", "b"},
+                     {"X-Csoc-Timestamp", "1764700000"},
+                     {"X-Csoc-Signature", "sha256=65fe8a660286ccdc6e4b04f217a64d90809eb71bfc9ad19da0d6047e8e160421"}}));
   // The timestamp is covered: the same body at another time signs differently.
-  EXPECT_NE(receivers::webhook::Signature("k3y", 1764700001, R"({"a":1})"), "sha256=65fe8a660286ccdc6e4b04f217a64d90809eb71bfc9ad19da0d6047e8e160421");
+  EXPECT_NE(receivers::webhook::Signature("k3y", 1764700001, R"({"a":1})"),
+            "sha256=65fe8a660286ccdc6e4b04f217a64d90809eb71bfc9ad19da0d6047e8e160421");
 }
 
 TEST(WebhookTest, ConfigErrorsNameTheKey) {
@@ -252,7 +259,8 @@ TEST(WebhookTest, ConfigErrorsNameTheKey) {
   EXPECT_EQ(Keys(errors), std::vector<std::string>{"url"});
 
   errors.clear();
-  EXPECT_FALSE(receivers::webhook::Config::From(Rc("webhook", {{"url", std::string("ftp://h.example.org/x")}}), &errors));
+  EXPECT_FALSE(
+      receivers::webhook::Config::From(Rc("webhook", {{"url", std::string("ftp://h.example.org/x")}}), &errors));
   EXPECT_EQ(Keys(errors), std::vector<std::string>{"url"});
 
   errors.clear();
@@ -364,7 +372,8 @@ TEST(SlackTest, FiringRequestPinned) {
 }
 
 TEST(SlackTest, ResolvedRequestPinned) {
-  auto config = MustConfig<receivers::slack::Config>(Rc("slack", {{"url", std::string("https://hooks.slack.com/services/T0/B0/XXXX")}}));
+  auto config = MustConfig<receivers::slack::Config>(
+      Rc("slack", {{"url", std::string("https://hooks.slack.com/services/T0/B0/XXXX")}}));
   ExpectJson(receivers::slack::BuildRequest(ResolvedGroup(), config).body, kSlackResolved);
 }
 
@@ -377,7 +386,8 @@ TEST(SlackTest, RespectsSlackLimits) {
   big.labels["service"] = std::string(1000, 's') + "\xF0\x9F\x94\xA5";
   n.alerts.assign(60, big);
   n.inhibited.assign(500, big);
-  auto config = MustConfig<receivers::slack::Config>(Rc("slack", {{"url", std::string("https://hooks.slack.com/services/T0/B0/XXXX")}}));
+  auto config = MustConfig<receivers::slack::Config>(
+      Rc("slack", {{"url", std::string("https://hooks.slack.com/services/T0/B0/XXXX")}}));
   json body = json::parse(receivers::slack::BuildRequest(n, config).body);
   const json& blocks = body["blocks"];
   EXPECT_LE(blocks.size(), 50u);
@@ -400,10 +410,12 @@ TEST(SlackTest, RespectsSlackLimits) {
 
 TEST(SlackTest, ConfigErrorsNameTheKey) {
   std::vector<OptionError> errors;
-  EXPECT_FALSE(receivers::slack::Config::From(Rc("slack", {{"url", std::string("http://hooks.slack.com/services/x")}}), &errors));
+  EXPECT_FALSE(receivers::slack::Config::From(Rc("slack", {{"url", std::string("http://hooks.slack.com/services/x")}}),
+                                              &errors));
   EXPECT_EQ(Keys(errors), std::vector<std::string>{"url"});
   errors.clear();
-  EXPECT_FALSE(receivers::slack::Config::From(Rc("slack", {{"url", std::string("https://h/")}, {"channel", true}}), &errors));
+  EXPECT_FALSE(
+      receivers::slack::Config::From(Rc("slack", {{"url", std::string("https://h/")}, {"channel", true}}), &errors));
   EXPECT_EQ(Keys(errors), std::vector<std::string>{"channel"});
   errors.clear();
   // Plain http only to a loopback address (a local relay or a test sink).
@@ -665,7 +677,8 @@ TEST(TeamsTest, FiringRequestPinned) {
 }
 
 TEST(TeamsTest, ResolvedRequestPinned) {
-  auto config = MustConfig<receivers::teams::Config>(Rc("teams", {{"url", std::string("https://example.webhook.office.com/w")}}));
+  auto config =
+      MustConfig<receivers::teams::Config>(Rc("teams", {{"url", std::string("https://example.webhook.office.com/w")}}));
   ExpectJson(receivers::teams::BuildRequest(ResolvedGroup(), config).body, kTeamsResolved);
 }
 
@@ -674,7 +687,8 @@ TEST(TeamsTest, ConfigErrorsNameTheKey) {
   EXPECT_FALSE(receivers::teams::Config::From(Rc("teams", {}), &errors));
   EXPECT_EQ(Keys(errors), std::vector<std::string>{"url"});
   errors.clear();
-  EXPECT_FALSE(receivers::teams::Config::From(Rc("teams", {{"url", std::string("http://example.webhook.office.com/w")}}), &errors));
+  EXPECT_FALSE(receivers::teams::Config::From(
+      Rc("teams", {{"url", std::string("http://example.webhook.office.com/w")}}), &errors));
   EXPECT_EQ(Keys(errors), std::vector<std::string>{"url"});
 }
 
@@ -705,8 +719,9 @@ TEST(MatrixTest, FiringRequestPinned) {
   EXPECT_EQ(req.url,
             "https://matrix.example.org/_matrix/client/v3/rooms/%21AbC123%3Aexample.org/send/m.room.message/"
             "01JDX7Q8Z3-oncall-7f3a");
-  EXPECT_EQ(req.headers,
-            (Headers{{"Authorization", "Bearer syt_tok3n"}, {"Content-Type", "application/json"}, {"User-Agent", "csoc"}}));
+  EXPECT_EQ(
+      req.headers,
+      (Headers{{"Authorization", "Bearer syt_tok3n"}, {"Content-Type", "application/json"}, {"User-Agent", "csoc"}}));
   ExpectJson(req.body, kMatrixFiring);
 }
 
@@ -732,14 +747,17 @@ TEST(MatrixTest, ConfigErrorsNameTheKey) {
     return Keys(errors);
   };
   const std::string hs = "https://matrix.example.org";
-  EXPECT_EQ(errors_for({{"homeserver", hs}, {"room_id", std::string("#ops:example.org")}, {"access_token", std::string("t")}}),
+  EXPECT_EQ(errors_for(
+                {{"homeserver", hs}, {"room_id", std::string("#ops:example.org")}, {"access_token", std::string("t")}}),
             std::vector<std::string>{"room_id"});
   EXPECT_EQ(errors_for({{"homeserver", hs}, {"room_id", std::string("!nocolon")}, {"access_token", std::string("t")}}),
             std::vector<std::string>{"room_id"});
-  EXPECT_EQ(errors_for({{"homeserver", std::string("http://matrix.example.org")}, {"room_id", std::string("!a:b")},
+  EXPECT_EQ(errors_for({{"homeserver", std::string("http://matrix.example.org")},
+                        {"room_id", std::string("!a:b")},
                         {"access_token", std::string("t")}}),
             std::vector<std::string>{"homeserver"});
-  EXPECT_EQ(errors_for({{"homeserver", hs}, {"room_id", std::string("!a:b")}}), std::vector<std::string>{"access_token"});
+  EXPECT_EQ(errors_for({{"homeserver", hs}, {"room_id", std::string("!a:b")}}),
+            std::vector<std::string>{"access_token"});
 }
 
 // ---- the table and the shared text -----------------------------------------------------------
@@ -751,7 +769,8 @@ TEST(ReceiverTypesTest, EveryTypeRegisteredOnceAndBuilds) {
   const ReceiverType* slack = FindReceiverType("slack");
   ASSERT_NE(slack, nullptr);
   std::vector<OptionError> errors;
-  std::unique_ptr<Receiver> r = slack->make(Rc("slack", {{"url", std::string("https://hooks.slack.com/services/a")}}), &errors);
+  std::unique_ptr<Receiver> r =
+      slack->make(Rc("slack", {{"url", std::string("https://hooks.slack.com/services/a")}}), &errors);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->type(), "slack");
   EXPECT_EQ(r->name(), "oncall");

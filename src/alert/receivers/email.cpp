@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -21,7 +23,8 @@ constexpr std::string_view kCrlf = "\r\n";
 // read as structure (spaces, <>, commas, quotes, CR/LF).
 bool IsBareAddress(const std::string& a) {
   size_t at = a.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == a.size() || a.find('@', at + 1) != std::string::npos) return false;
+  if (at == std::string::npos || at == 0 || at + 1 == a.size() || a.find('@', at + 1) != std::string::npos)
+    return false;
   for (unsigned char c : a) {
     if (c <= 0x20 || c >= 0x7f || std::strchr("<>()[],;:\"\\", c) != nullptr) return false;
   }
@@ -44,8 +47,8 @@ std::string Base64Lines(std::string_view data) {
 
 std::string Base64(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');
-  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(data.data()),
-                            static_cast<int>(data.size()));
+  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
   out.resize(static_cast<size_t>(len));
   return out;
 }
@@ -79,13 +82,14 @@ std::string EncodeSubject(std::string_view text) {
 // RFC 5322 date-time in UTC, with English names whatever the process's locale.
 std::string MailDate(TimePoint t) {
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   std::time_t secs = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday], tm.tm_mday, kMonths[tm.tm_mon],
-                tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d +0000", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
@@ -141,7 +145,8 @@ std::optional<Config> Config::From(const ReceiverConfig& rc, std::vector<OptionE
   c.require_tls = r.Bool("require_tls", true);
   c.ca_file = r.String("ca_file", false);
   std::error_code ec;
-  if (!c.ca_file.empty() && !std::filesystem::is_regular_file(c.ca_file, ec)) r.Error("ca_file", "is not a readable file");
+  if (!c.ca_file.empty() && !std::filesystem::is_regular_file(c.ca_file, ec))
+    r.Error("ca_file", "is not a readable file");
   if (!r.ok()) return std::nullopt;
   return c;
 }
@@ -210,7 +215,8 @@ DeliveryResult EmailReceiver::Send(const Notification& notification, std::chrono
   if (!easy) return Result(DeliveryResult::Kind::kRetry, "cannot set up an SMTP transfer (out of memory)");
   for (const std::string& a : config_.to) {
     curl_slist* appended = curl_slist_append(rcpt.get(), ("<" + a + ">").c_str());
-    if (appended == nullptr) return Result(DeliveryResult::Kind::kRetry, "cannot set up an SMTP transfer (out of memory)");
+    if (appended == nullptr)
+      return Result(DeliveryResult::Kind::kRetry, "cannot set up an SMTP transfer (out of memory)");
     rcpt.release();
     rcpt.reset(appended);
   }
@@ -252,7 +258,8 @@ DeliveryResult EmailReceiver::Send(const Notification& notification, std::chrono
   rc = curl_easy_perform(e);
   long smtp_code = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &smtp_code);
-  if (rc == CURLE_OK) return Result(DeliveryResult::Kind::kDelivered, "SMTP " + std::to_string(smtp_code) + " from " + config_.host);
+  if (rc == CURLE_OK)
+    return Result(DeliveryResult::Kind::kDelivered, "SMTP " + std::to_string(smtp_code) + " from " + config_.host);
 
   std::string detail = TransportError(e, rc, error_buffer, timeout, config_.host);
   if (smtp_code >= 400 && smtp_code < 600 && detail.find(std::to_string(smtp_code)) == std::string::npos) {
@@ -261,24 +268,24 @@ DeliveryResult EmailReceiver::Send(const Notification& notification, std::chrono
   // A refused login, a refused sender or recipient, or a server without STARTTLS while it is
   // required: sending the same message again cannot succeed. SMTP 4xx is "try again later".
   bool permanent = rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED || (smtp_code >= 500 && smtp_code < 600);
-  return Result(permanent ? DeliveryResult::Kind::kGiveUp : DeliveryResult::Kind::kRetry, Redact(std::move(detail), secrets));
+  return Result(permanent ? DeliveryResult::Kind::kGiveUp : DeliveryResult::Kind::kRetry,
+                Redact(std::move(detail), secrets));
 }
 
 ReceiverType Type() {
-  return ReceiverType{
-      "email",
-      {{"smarthost", OptionKind::kString, true, "SMTP server as host:port (port 465: implicit TLS)"},
-       {"from", OptionKind::kString, true, "sender address"},
-       {"to", OptionKind::kStringList, true, "recipient addresses"},
-       {"username", OptionKind::kString, false, "AUTH user name (with password)"},
-       {"password", OptionKind::kSecret, false, "AUTH password (with username)"},
-       {"require_tls", OptionKind::kBool, false, "refuse to send without TLS (default true)"},
-       {"ca_file", OptionKind::kString, false, "PEM file of CAs to trust instead of the system's"}},
-      [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
-        std::optional<Config> c = Config::From(rc, errors);
-        if (!c) return nullptr;
-        return std::make_unique<EmailReceiver>(rc.name, rc.send_resolved, std::move(*c));
-      }};
+  return ReceiverType{"email",
+                      {{"smarthost", OptionKind::kString, true, "SMTP server as host:port (port 465: implicit TLS)"},
+                       {"from", OptionKind::kString, true, "sender address"},
+                       {"to", OptionKind::kStringList, true, "recipient addresses"},
+                       {"username", OptionKind::kString, false, "AUTH user name (with password)"},
+                       {"password", OptionKind::kSecret, false, "AUTH password (with username)"},
+                       {"require_tls", OptionKind::kBool, false, "refuse to send without TLS (default true)"},
+                       {"ca_file", OptionKind::kString, false, "PEM file of CAs to trust instead of the system's"}},
+                      [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
+                        std::optional<Config> c = Config::From(rc, errors);
+                        if (!c) return nullptr;
+                        return std::make_unique<EmailReceiver>(rc.name, rc.send_resolved, std::move(*c));
+                      }};
 }
 
 }  // namespace csoc::alert::receivers::email

@@ -64,25 +64,17 @@ std::string TransportError(CURL* easy, CURLcode code, const char* error_buffer, 
   curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
   std::string curl_text = error_buffer[0] != '\0' ? std::string(error_buffer) : std::string(curl_easy_strerror(code));
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return "timed out after " + FormatDuration(timeout) + " talking to " + host;
-    case CURLE_COULDNT_RESOLVE_HOST:
-      return "could not resolve host " + host;
+    case CURLE_OPERATION_TIMEDOUT: return "timed out after " + FormatDuration(timeout) + " talking to " + host;
+    case CURLE_COULDNT_RESOLVE_HOST: return "could not resolve host " + host;
     case CURLE_COULDNT_CONNECT:
       if (os_errno == ECONNREFUSED) return "connection refused by " + host;
       return "could not connect to " + host + ": " + curl_text;
-    case CURLE_PEER_FAILED_VERIFICATION:
-      return "TLS certificate of " + host + " not trusted: " + curl_text;
-    case CURLE_SSL_CONNECT_ERROR:
-      return "TLS handshake with " + host + " failed: " + curl_text;
-    case CURLE_USE_SSL_FAILED:
-      return host + " does not offer STARTTLS";
-    case CURLE_LOGIN_DENIED:
-      return host + " refused the login";
-    case CURLE_GOT_NOTHING:
-      return host + " closed the connection without an answer";
-    default:
-      return curl_text + " (" + host + ")";
+    case CURLE_PEER_FAILED_VERIFICATION: return "TLS certificate of " + host + " not trusted: " + curl_text;
+    case CURLE_SSL_CONNECT_ERROR: return "TLS handshake with " + host + " failed: " + curl_text;
+    case CURLE_USE_SSL_FAILED: return host + " does not offer STARTTLS";
+    case CURLE_LOGIN_DENIED: return host + " refused the login";
+    case CURLE_GOT_NOTHING: return host + " closed the connection without an answer";
+    default: return curl_text + " (" + host + ")";
   }
 }
 
@@ -159,7 +151,8 @@ DeliveryResult SendHttp(const HttpRequest& request, std::chrono::milliseconds ti
   set(CURLOPT_HEADERFUNCTION, &OnHeader);
   set(CURLOPT_HEADERDATA, static_cast<void*>(&answer));
   if (rc != CURLE_OK) {
-    return ClassifyHttpStatus(0, Redact(std::string("cannot set up an HTTP request: ") + curl_easy_strerror(rc), redact));
+    return ClassifyHttpStatus(0,
+                              Redact(std::string("cannot set up an HTTP request: ") + curl_easy_strerror(rc), redact));
   }
 
   rc = curl_easy_perform(e);

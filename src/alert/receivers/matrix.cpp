@@ -46,7 +46,8 @@ std::optional<Config> Config::From(const ReceiverConfig& rc, std::vector<OptionE
   Config c;
   c.homeserver = r.Url("homeserver", /*https_only=*/true);
   while (!c.homeserver.empty() && c.homeserver.back() == '/') c.homeserver.pop_back();
-  if (c.homeserver.find_first_of("?#") != std::string::npos) r.Error("homeserver", "must be a base URL without query or fragment");
+  if (c.homeserver.find_first_of("?#") != std::string::npos)
+    r.Error("homeserver", "must be a base URL without query or fragment");
   c.room_id = r.String("room_id", true);
   if (!c.room_id.empty() && !LooksLikeRoomId(c.room_id)) {
     r.Error("room_id", "must be a room id like !abc123:example.org (not an alias like #room:example.org)");
@@ -65,9 +66,8 @@ HttpRequest BuildRequest(const Notification& n, const Config& config) {
   req.method = "PUT";
   req.url = config.homeserver + "/_matrix/client/v3/rooms/" + PathSegment(config.room_id) + "/send/m.room.message/" +
             PathSegment(n.id);
-  req.headers = {{"Authorization", "Bearer " + config.access_token},
-                 {"Content-Type", "application/json"},
-                 {"User-Agent", "csoc"}};
+  req.headers = {
+      {"Authorization", "Bearer " + config.access_token}, {"Content-Type", "application/json"}, {"User-Agent", "csoc"}};
   req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   return req;
 }
@@ -80,16 +80,15 @@ DeliveryResult MatrixReceiver::Send(const Notification& notification, std::chron
 }
 
 ReceiverType Type() {
-  return ReceiverType{
-      "matrix",
-      {{"homeserver", OptionKind::kString, true, "the homeserver's https base URL"},
-       {"room_id", OptionKind::kString, true, "the room's id, !opaque:server (not an alias)"},
-       {"access_token", OptionKind::kSecret, true, "the sending user's access token"}},
-      [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
-        std::optional<Config> c = Config::From(rc, errors);
-        if (!c) return nullptr;
-        return std::make_unique<MatrixReceiver>(rc.name, rc.send_resolved, std::move(*c));
-      }};
+  return ReceiverType{"matrix",
+                      {{"homeserver", OptionKind::kString, true, "the homeserver's https base URL"},
+                       {"room_id", OptionKind::kString, true, "the room's id, !opaque:server (not an alias)"},
+                       {"access_token", OptionKind::kSecret, true, "the sending user's access token"}},
+                      [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
+                        std::optional<Config> c = Config::From(rc, errors);
+                        if (!c) return nullptr;
+                        return std::make_unique<MatrixReceiver>(rc.name, rc.send_resolved, std::move(*c));
+                      }};
 }
 
 }  // namespace csoc::alert::receivers::matrix

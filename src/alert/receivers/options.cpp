@@ -32,7 +32,8 @@ std::optional<UrlParts> ParseHttpUrl(const std::string& url) {
   // No CURLU_GUESS_SCHEME: "hooks.slack.com/x" must be refused rather than read as http.
   if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
     UrlParts p{Lower(Part(u, CURLUPART_SCHEME)), Part(u, CURLUPART_HOST)};
-    if (p.host.size() >= 2 && p.host.front() == '[' && p.host.back() == ']') p.host = p.host.substr(1, p.host.size() - 2);
+    if (p.host.size() >= 2 && p.host.front() == '[' && p.host.back() == ']')
+      p.host = p.host.substr(1, p.host.size() - 2);
     if ((p.scheme == "http" || p.scheme == "https") && !p.host.empty()) out = std::move(p);
   }
   curl_url_cleanup(u);

@@ -39,7 +39,8 @@ std::string Section(const AlertView& v) {
   if (!v.summary.empty()) text += " — " + MrkdwnEscape(TruncateUtf8(v.summary, kMaxSummary));
   if (!v.scope.empty()) {
     std::string line;
-    for (const auto& [label, value] : v.scope) line += (line.empty() ? "" : " · ") + ("*" + label + ":* " + MrkdwnEscape(value));
+    for (const auto& [label, value] : v.scope)
+      line += (line.empty() ? "" : " · ") + ("*" + label + ":* " + MrkdwnEscape(value));
     text += "\n" + line;
   }
   if (!v.evidence.empty()) text += "\n*Evidence:* " + MrkdwnEscape(TruncateUtf8(v.evidence, kMaxEvidence));
@@ -47,7 +48,8 @@ std::string Section(const AlertView& v) {
   if (!v.ends.empty()) text += " · *Ended:* " + v.ends;
   if (!v.links.empty()) {
     std::string line;
-    for (const auto& [label, url] : v.links) line += (line.empty() ? "" : " · ") + ("<" + LinkUrl(url) + "|" + label + ">");
+    for (const auto& [label, url] : v.links)
+      line += (line.empty() ? "" : " · ") + ("<" + LinkUrl(url) + "|" + label + ">");
     text += "\n" + line;
   }
   return text;
@@ -86,7 +88,8 @@ HttpRequest BuildRequest(const Notification& n, const Config& config) {
   msg["text"] = TruncateUtf8(title, kMaxText);
   Json blocks = Json::array();
   blocks.push_back(
-      Json{{"type", "header"}, {"text", Json{{"type", "plain_text"}, {"text", TruncateUtf8(title, kMaxHeader)}, {"emoji", true}}}});
+      Json{{"type", "header"},
+           {"text", Json{{"type", "plain_text"}, {"text", TruncateUtf8(title, kMaxHeader)}, {"emoji", true}}}});
   size_t shown = 0;
   for (const Alert& a : n.alerts) {
     if (shown == kMaxAlertSections) break;
@@ -94,11 +97,14 @@ HttpRequest BuildRequest(const Notification& n, const Config& config) {
     blocks.push_back(Json{{"type", "section"}, {"text", Mrkdwn(Section(ViewOf(a, n.created)))}});
   }
   if (shown < n.alerts.size()) {
-    blocks.push_back(Json{{"type", "context"}, {"elements", Json::array({Mrkdwn("and " + std::to_string(n.alerts.size() - shown) + " more")})}});
+    blocks.push_back(
+        Json{{"type", "context"},
+             {"elements", Json::array({Mrkdwn("and " + std::to_string(n.alerts.size() - shown) + " more")})}});
   }
   if (!n.inhibited.empty()) {
     std::string text = "_" + MrkdwnEscape(HeldBackIntro(n)) + ":_ ";
-    for (size_t i = 0; i < n.inhibited.size(); ++i) text += (i == 0 ? "" : ", ") + MrkdwnEscape(AlertTitle(n.inhibited[i]));
+    for (size_t i = 0; i < n.inhibited.size(); ++i)
+      text += (i == 0 ? "" : ", ") + MrkdwnEscape(AlertTitle(n.inhibited[i]));
     blocks.push_back(Json{{"type", "context"}, {"elements", Json::array({Mrkdwn(text)})}});
   }
   msg["blocks"] = std::move(blocks);
@@ -118,16 +124,15 @@ DeliveryResult SlackReceiver::Send(const Notification& notification, std::chrono
 }
 
 ReceiverType Type() {
-  return ReceiverType{
-      "slack",
-      {{"url", OptionKind::kSecret, true, "the incoming webhook's https URL"},
-       {"channel", OptionKind::kString, false, "channel to post to instead of the webhook's own"},
-       {"username", OptionKind::kString, false, "name to post as instead of the webhook's own"}},
-      [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
-        std::optional<Config> c = Config::From(rc, errors);
-        if (!c) return nullptr;
-        return std::make_unique<SlackReceiver>(rc.name, rc.send_resolved, std::move(*c));
-      }};
+  return ReceiverType{"slack",
+                      {{"url", OptionKind::kSecret, true, "the incoming webhook's https URL"},
+                       {"channel", OptionKind::kString, false, "channel to post to instead of the webhook's own"},
+                       {"username", OptionKind::kString, false, "name to post as instead of the webhook's own"}},
+                      [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
+                        std::optional<Config> c = Config::From(rc, errors);
+                        if (!c) return nullptr;
+                        return std::make_unique<SlackReceiver>(rc.name, rc.send_resolved, std::move(*c));
+                      }};
 }
 
 }  // namespace csoc::alert::receivers::slack

@@ -37,7 +37,8 @@ Json AlertContainer(const AlertView& v) {
 }
 
 void AddAction(Json* actions, const std::string& title, const std::string& url) {
-  if (!url.empty() && ParseHttpUrl(url)) actions->push_back(Json{{"type", "Action.OpenUrl"}, {"title", title}, {"url", url}});
+  if (!url.empty() && ParseHttpUrl(url))
+    actions->push_back(Json{{"type", "Action.OpenUrl"}, {"title", title}, {"url", url}});
 }
 
 }  // namespace
@@ -80,8 +81,10 @@ HttpRequest BuildRequest(const Notification& n, const Config& config) {
             {"version", "1.4"},
             {"body", std::move(body)}};
   if (!actions.empty()) card["actions"] = std::move(actions);
-  Json msg{{"type", "message"},
-           {"attachments", Json::array({Json{{"contentType", "application/vnd.microsoft.card.adaptive"}, {"content", std::move(card)}}})}};
+  Json msg{
+      {"type", "message"},
+      {"attachments",
+       Json::array({Json{{"contentType", "application/vnd.microsoft.card.adaptive"}, {"content", std::move(card)}}})}};
   HttpRequest req;
   req.method = "POST";
   req.url = config.url;
@@ -98,14 +101,13 @@ DeliveryResult TeamsReceiver::Send(const Notification& notification, std::chrono
 }
 
 ReceiverType Type() {
-  return ReceiverType{
-      "teams",
-      {{"url", OptionKind::kSecret, true, "the incoming webhook's https URL"}},
-      [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
-        std::optional<Config> c = Config::From(rc, errors);
-        if (!c) return nullptr;
-        return std::make_unique<TeamsReceiver>(rc.name, rc.send_resolved, std::move(*c));
-      }};
+  return ReceiverType{"teams",
+                      {{"url", OptionKind::kSecret, true, "the incoming webhook's https URL"}},
+                      [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
+                        std::optional<Config> c = Config::From(rc, errors);
+                        if (!c) return nullptr;
+                        return std::make_unique<TeamsReceiver>(rc.name, rc.send_resolved, std::move(*c));
+                      }};
 }
 
 }  // namespace csoc::alert::receivers::teams

@@ -35,12 +35,12 @@ std::string AlertTitle(const Alert& a);
 
 struct AlertView {
   bool firing = true;
-  std::string title;     // AlertTitle
-  std::string summary;   // the `summary` annotation; may be empty
-  std::string evidence;  // the `description` annotation; may be empty
+  std::string title;                                       // AlertTitle
+  std::string summary;                                     // the `summary` annotation; may be empty
+  std::string evidence;                                    // the `description` annotation; may be empty
   std::vector<std::pair<std::string, std::string>> scope;  // ("Environment", "prod"), Cluster, Service
-  std::string starts;    // FormatDisplayTime
-  std::string ends;      // empty while no end is known
+  std::string starts;                                      // FormatDisplayTime
+  std::string ends;                                        // empty while no end is known
   std::vector<std::pair<std::string, std::string>> links;  // ("Dashboard", url), Runbook, Source
 };
 AlertView ViewOf(const Alert& a, TimePoint now);

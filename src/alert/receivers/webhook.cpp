@@ -6,7 +6,6 @@
 
 #include <cctype>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "alert/receivers/options.h"
@@ -20,8 +19,9 @@ using Json = nlohmann::ordered_json;
 
 // Headers csoc sets itself (or libcurl does); an extra header must not replace them, or a
 // receiver could no longer trust the idempotency key or the signature.
-constexpr const char* kReserved[] = {"content-type", "content-length", "host",           "transfer-encoding", "expect",
-                                     "user-agent",   "idempotency-key", "x-csoc-signature", "x-csoc-timestamp"};
+constexpr const char* kReserved[] = {"content-type",      "content-length",   "host",
+                                     "transfer-encoding", "expect",           "user-agent",
+                                     "idempotency-key",   "x-csoc-signature", "x-csoc-timestamp"};
 
 bool IsTokenChar(unsigned char c) {
   return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
@@ -65,7 +65,8 @@ std::optional<Config> Config::From(const ReceiverConfig& rc, std::vector<OptionE
       continue;
     }
     for (const char* reserved : kReserved) {
-      if (strcasecmp(name.c_str(), reserved) == 0) r.Error("headers", "'" + name + "' is set by csoc and cannot be replaced");
+      if (strcasecmp(name.c_str(), reserved) == 0)
+        r.Error("headers", "'" + name + "' is set by csoc and cannot be replaced");
     }
     if (value.find_first_of("\r\n", 0) != std::string::npos || value.find('\0') != std::string::npos) {
       r.Error("headers", "the value of '" + name + "' must be one line");
@@ -113,8 +114,8 @@ std::string Signature(const std::string& secret, int64_t unix_seconds, const std
   std::string signed_text = std::to_string(unix_seconds) + "." + body;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(signed_text.data()),
-       signed_text.size(), mac, &mac_len);
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &mac_len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "sha256=";
   for (unsigned int i = 0; i < mac_len; ++i) {
@@ -147,7 +148,8 @@ ReceiverType Type() {
       "webhook",
       {{"url", OptionKind::kSecret, true, "http(s) URL the JSON body is POSTed to (may carry a token)"},
        {"headers", OptionKind::kStringMap, false, "extra HTTP headers"},
-       {"hmac_secret", OptionKind::kSecret, false, "key for the X-Csoc-Signature HMAC-SHA256 of \"<timestamp>.<body>\""},
+       {"hmac_secret", OptionKind::kSecret, false,
+        "key for the X-Csoc-Signature HMAC-SHA256 of \"<timestamp>.<body>\""},
        {"max_alerts", OptionKind::kInt, false, "at most this many alerts in the body; 0 (default): all"}},
       [](const ReceiverConfig& rc, std::vector<OptionError>* errors) -> std::unique_ptr<Receiver> {
         std::optional<Config> c = Config::From(rc, errors);
