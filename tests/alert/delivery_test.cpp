@@ -194,5 +194,21 @@ TEST(HttpDeliveryTest, NoSecretInAnyDetail) {
   }
 }
 
+// The detail keeps only the start of an answer: a token echoed across that cut must not leave its
+// first half behind.
+TEST(HttpDeliveryTest, NoPieceOfASecretCutAtTheEndOfTheDetail) {
+  HttpSink sink(HttpSink::Answer{500, "", {}, /*echo=*/true});
+  // "POST /ppp...?t=" puts the token across character 200 of the echo.
+  std::string url = sink.base_url() + "/" + std::string(180, 'p') + "?t=STRADDLINGSECRET7890";
+  std::vector<OptionError> errors;
+  std::unique_ptr<Receiver> r =
+      FindReceiverType("webhook")->make(ReceiverConfig{"oncall", "webhook", true, {{"url", url}}}, &errors);
+  ASSERT_NE(r, nullptr);
+  DeliveryResult result = r->Send(FiringGroup(), kTimeout);
+  EXPECT_EQ(result.kind, Kind::kRetry);
+  EXPECT_EQ(result.detail.find("STRADDL"), std::string::npos) << result.detail;
+  EXPECT_EQ(result.detail.find("ppppp"), std::string::npos) << result.detail;
+}
+
 }  // namespace
 }  // namespace csoc::alert

@@ -795,6 +795,8 @@ TEST(TextTest, Titles) {
   n.group_labels.clear();
   n.common_labels.clear();
   EXPECT_EQ(receivers::GroupTitle(n), "[FIRING:2] 2 alerts");
+  n.test = true;
+  EXPECT_EQ(receivers::GroupTitle(n), "[TEST] [FIRING:2] 2 alerts");
   EXPECT_EQ(receivers::AlertTitle(FiringGroup().alerts[0]), "CheckFailing (prod/eu-1/api)");
   EXPECT_EQ(receivers::HeldBackIntro(FiringGroup()), "Held back while prod is down");
 }

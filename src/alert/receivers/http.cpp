@@ -162,10 +162,11 @@ DeliveryResult SendHttp(const HttpRequest& request, std::chrono::milliseconds ti
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   std::string detail = "HTTP " + std::to_string(status) + " from " + host;
   if (status < 200 || status >= 300) {
-    std::string start = OneLine(answer.body);
+    // Redacted before it is cut, so a secret straddling the cut cannot leave a piece behind.
+    std::string start = OneLine(Redact(answer.body, redact));
     if (!start.empty()) detail += ": " + start;
     // DeliveryResult has no field for it; the delivery log at least shows what the server asked.
-    if (!answer.retry_after.empty()) detail += " (Retry-After: " + OneLine(answer.retry_after) + ")";
+    if (!answer.retry_after.empty()) detail += " (Retry-After: " + OneLine(Redact(answer.retry_after, redact)) + ")";
     if (status >= 300 && status < 400) detail += " (redirects are not followed)";
   }
   return ClassifyHttpStatus(static_cast<int>(status), Redact(std::move(detail), redact));

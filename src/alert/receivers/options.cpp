@@ -58,16 +58,16 @@ void OptionReader::Error(std::string_view key, std::string message) {
   errors_->push_back(OptionError{std::string(key), std::move(message)});
 }
 
-std::string OptionReader::String(std::string_view key, bool required, std::string fallback) {
+std::string OptionReader::String(std::string_view key, bool required) {
   const OptionValue* v = Find(key);
   if (v == nullptr) {
     if (required) Error(key, "is required");
-    return fallback;
+    return "";
   }
   const std::string* s = std::get_if<std::string>(v);
   if (s == nullptr) {
     Error(key, "must be a string");
-    return fallback;
+    return "";
   }
   if (required && s->empty()) Error(key, "must not be empty");
   return *s;

@@ -38,10 +38,10 @@ class OptionReader {
  public:
   OptionReader(const ReceiverConfig& config, std::vector<OptionError>* errors) : config_(config), errors_(errors) {}
 
-  // Each getter returns the value when present and of the right kind; when absent it returns the
-  // fallback (and records "is required" when `required`); when of the wrong kind it records an
-  // error and returns the fallback.
-  std::string String(std::string_view key, bool required, std::string fallback = "");
+  // Each getter returns the value when present and of the right kind; when absent it returns an
+  // empty value or `fallback` (and records "is required" when `required`); when of the wrong kind
+  // it records an error and returns the same.
+  std::string String(std::string_view key, bool required);
   bool Bool(std::string_view key, bool fallback);
   int64_t Int(std::string_view key, int64_t fallback);
   std::vector<std::string> StringList(std::string_view key, bool required);

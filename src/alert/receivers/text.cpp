@@ -43,7 +43,8 @@ std::string More(size_t n) { return "and " + std::to_string(n) + " more"; }
 std::string_view StateEmoji(bool firing) { return firing ? "\U0001F525" : "\u2705"; }
 
 std::string GroupTitle(const Notification& n) {
-  std::string title = n.firing ? "[FIRING:" + std::to_string(n.FiringCount()) + "] " : "[RESOLVED] ";
+  std::string title = n.test ? "[TEST] " : "";
+  title += n.firing ? "[FIRING:" + std::to_string(n.FiringCount()) + "] " : "[RESOLVED] ";
   title += Subject(n);
   std::vector<std::string> scope;
   for (const char* key : {"environment", "cluster", "service"}) {

@@ -26,7 +26,7 @@ std::string_view StateEmoji(bool firing);
 // "[FIRING:<firing count>] <subject>" or "[RESOLVED] <subject>". The subject is the common
 // alertname (when not a group label), then the group labels' values in name order, then, in
 // parentheses, the common environment, cluster and service not already named; "<n> alerts" when
-// nothing is common.
+// nothing is common. A test-send (Notification::test) starts with "[TEST] ".
 std::string GroupTitle(const Notification& n);
 
 // An alert's one-line title: "<alertname> (<environment>/<cluster>/<service>)", naming the parts
