@@ -1,5 +1,7 @@
 // Notifications the receiver tests render and send: a firing group of two alerts with one
 // inhibited child, and the same group resolved. Times are fixed so payloads can be pinned.
+//
+// Threading: plain values.
 #pragma once
 
 #include <chrono>

@@ -740,6 +740,17 @@ TEST(MatrixTest, TxnIdIsTheNotificationIdEncoded) {
   EXPECT_TRUE(req.url.ends_with("/send/m.room.message/a%2Fb%20c%3F")) << req.url;
 }
 
+TEST(MatrixTest, ABigGroupStaysUnderTheEventSizeLimit) {
+  Notification n = FiringGroup();
+  Alert big = n.alerts[0];
+  big.annotations["description"] = std::string(10000, '<');  // escaped to 4 bytes each in HTML
+  big.annotations["summary"] = std::string(5000, 'z');
+  n.alerts.assign(200, big);
+  HttpRequest req = receivers::matrix::BuildRequest(n, MatrixConfig());
+  EXPECT_LE(req.body.size(), receivers::matrix::kMaxBody);
+  EXPECT_NE(json::parse(req.body)["body"].get<std::string>().find("and 195 more"), std::string::npos);
+}
+
 TEST(MatrixTest, ConfigErrorsNameTheKey) {
   auto errors_for = [](std::map<std::string, OptionValue> options) {
     std::vector<OptionError> errors;

@@ -58,17 +58,24 @@ std::optional<Config> Config::From(const ReceiverConfig& rc, std::vector<OptionE
 }
 
 HttpRequest BuildRequest(const Notification& n, const Config& config) {
-  Json body{{"msgtype", "m.text"},
-            {"body", RenderPlainText(n, kMaxAlerts)},
-            {"format", "org.matrix.custom.html"},
-            {"formatted_body", RenderHtml(n, kMaxAlerts)}};
+  // A homeserver refuses events over 64 KiB (with 413, which would give up): list fewer alerts
+  // until the event fits, down to one.
+  std::string dumped;
+  for (size_t listed = kMaxAlerts;; listed /= 2) {
+    Json body{{"msgtype", "m.text"},
+              {"body", RenderPlainText(n, listed)},
+              {"format", "org.matrix.custom.html"},
+              {"formatted_body", RenderHtml(n, listed)}};
+    dumped = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (dumped.size() <= kMaxBody || listed <= 1) break;
+  }
   HttpRequest req;
   req.method = "PUT";
   req.url = config.homeserver + "/_matrix/client/v3/rooms/" + PathSegment(config.room_id) + "/send/m.room.message/" +
             PathSegment(n.id);
   req.headers = {
       {"Authorization", "Bearer " + config.access_token}, {"Content-Type", "application/json"}, {"User-Agent", "csoc"}};
-  req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  req.body = std::move(dumped);
   return req;
 }
 

@@ -1,7 +1,8 @@
 // The Matrix receiver: one room message through the client-server API,
 //   PUT {homeserver}/_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}
 // with `Authorization: Bearer <access_token>` and an m.text body in plain text and HTML
-// (org.matrix.custom.html), both rendered by text.h (at most 20 alerts, then "and N more").
+// (org.matrix.custom.html), both rendered by text.h (at most 10 alerts, then "and N more";
+// fewer when the event would not fit in the homeserver's 64 KiB).
 //
 // Idempotency: the notification id is the transaction id. A homeserver answers a repeated PUT with
 // the same txnId (from the same access token's device) with the event it already sent, so a retry
@@ -28,7 +29,9 @@ struct Config {
   static std::optional<Config> From(const ReceiverConfig& config, std::vector<OptionError>* errors);
 };
 
-inline constexpr size_t kMaxAlerts = 20;
+inline constexpr size_t kMaxAlerts = 10;
+// The body's budget, leaving room under the 64 KiB event limit for the event's own envelope.
+inline constexpr size_t kMaxBody = 60000;
 
 HttpRequest BuildRequest(const Notification& n, const Config& config);
 

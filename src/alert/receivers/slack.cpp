@@ -13,9 +13,6 @@ using Json = nlohmann::ordered_json;
 
 constexpr size_t kMaxHeader = 150;
 constexpr size_t kMaxText = 3000;
-// Parts of a section cut first, so one long description does not push the links out.
-constexpr size_t kMaxSummary = 300;
-constexpr size_t kMaxEvidence = 1500;
 
 // A URL inside <url|label>: '|' and '>' would end it early.
 std::string LinkUrl(const std::string& url) {
@@ -36,14 +33,14 @@ Json Mrkdwn(const std::string& text) { return Json{{"type", "mrkdwn"}, {"text", 
 
 std::string Section(const AlertView& v) {
   std::string text = "*" + std::string(StateEmoji(v.firing)) + " " + MrkdwnEscape(v.title) + "*";
-  if (!v.summary.empty()) text += " — " + MrkdwnEscape(TruncateUtf8(v.summary, kMaxSummary));
+  if (!v.summary.empty()) text += " — " + MrkdwnEscape(v.summary);
   if (!v.scope.empty()) {
     std::string line;
     for (const auto& [label, value] : v.scope)
       line += (line.empty() ? "" : " · ") + ("*" + label + ":* " + MrkdwnEscape(value));
     text += "\n" + line;
   }
-  if (!v.evidence.empty()) text += "\n*Evidence:* " + MrkdwnEscape(TruncateUtf8(v.evidence, kMaxEvidence));
+  if (!v.evidence.empty()) text += "\n*Evidence:* " + MrkdwnEscape(v.evidence);
   text += "\n*Started:* " + v.starts;
   if (!v.ends.empty()) text += " · *Ended:* " + v.ends;
   if (!v.links.empty()) {

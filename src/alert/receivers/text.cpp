@@ -70,8 +70,8 @@ AlertView ViewOf(const Alert& a, TimePoint now) {
   AlertView v;
   v.firing = a.FiringAt(now);
   v.title = AlertTitle(a);
-  v.summary = Value(a.annotations, "summary");
-  v.evidence = Value(a.annotations, "description");
+  v.summary = TruncateUtf8(Value(a.annotations, "summary"), kMaxSummary);
+  v.evidence = TruncateUtf8(Value(a.annotations, "description"), kMaxEvidence);
   for (auto [key, label] : {std::pair{"environment", "Environment"}, {"cluster", "Cluster"}, {"service", "Service"}}) {
     std::string value = Value(a.labels, key);
     if (!value.empty()) v.scope.emplace_back(label, value);

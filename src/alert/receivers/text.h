@@ -33,11 +33,16 @@ std::string GroupTitle(const Notification& n);
 // it has.
 std::string AlertTitle(const Alert& a);
 
+// Where an alert's summary and evidence are cut, in every channel: one long description must not
+// push the links out of a Slack section (3000 characters) or a Matrix event over its 64 KiB.
+inline constexpr size_t kMaxSummary = 300;
+inline constexpr size_t kMaxEvidence = 1500;
+
 struct AlertView {
   bool firing = true;
-  std::string title;                                       // AlertTitle
-  std::string summary;                                     // the `summary` annotation; may be empty
-  std::string evidence;                                    // the `description` annotation; may be empty
+  std::string title;     // AlertTitle
+  std::string summary;   // the `summary` annotation, at most kMaxSummary characters; may be empty
+  std::string evidence;  // the `description` annotation, at most kMaxEvidence characters
   std::vector<std::pair<std::string, std::string>> scope;  // ("Environment", "prod"), Cluster, Service
   std::string starts;                                      // FormatDisplayTime
   std::string ends;                                        // empty while no end is known
