@@ -1,5 +1,11 @@
 #include "alert/receiver.h"
 
+#include "alert/receivers/email.h"
+#include "alert/receivers/matrix.h"
+#include "alert/receivers/slack.h"
+#include "alert/receivers/teams.h"
+#include "alert/receivers/webhook.h"
+
 namespace csoc::alert {
 
 DeliveryResult ClassifyHttpStatus(int http_status, std::string detail) {
@@ -17,7 +23,13 @@ DeliveryResult ClassifyHttpStatus(int http_status, std::string detail) {
 }
 
 const std::vector<ReceiverType>& ReceiverTypes() {
-  static const std::vector<ReceiverType> types = {};
+  static const std::vector<ReceiverType> types = {
+      receivers::webhook::Type(),  // Alertmanager-shaped JSON, optionally HMAC-signed
+      receivers::slack::Type(),    // incoming webhook, Block Kit
+      receivers::teams::Type(),    // incoming webhook, Adaptive Card
+      receivers::matrix::Type(),   // client-server API room message
+      receivers::email::Type(),    // SMTP through a smarthost
+  };
   return types;
 }
 
