@@ -11,7 +11,8 @@
 namespace csoc::auth {
 
 const std::vector<std::string_view>& KnownScopes() {
-  static const std::vector<std::string_view> kScopes = {kScopeAdmin, kScopeStatusWrite, kScopeLogsIngest};
+  static const std::vector<std::string_view> kScopes = {kScopeAdmin, kScopeStatusWrite, kScopeLogsIngest,
+                                                             kScopeAlertsWrite};
   return kScopes;
 }
 

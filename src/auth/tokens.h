@@ -22,6 +22,8 @@ namespace csoc::auth {
 inline constexpr std::string_view kScopeAdmin = "admin";
 inline constexpr std::string_view kScopeStatusWrite = "status:write";
 inline constexpr std::string_view kScopeLogsIngest = "logs:ingest";  // pushing access logs (HTTP push, Loki)
+// Writes of the Alertmanager v2 API: alerts sent by Prometheus, creating and expiring silences.
+inline constexpr std::string_view kScopeAlertsWrite = "alerts:write";
 const std::vector<std::string_view>& KnownScopes();
 
 struct TokenInfo {

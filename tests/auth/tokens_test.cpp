@@ -64,11 +64,12 @@ TEST(TokenNameTest, RefusesEmptyTooLongAndUnsafeNames) {
   EXPECT_THAT(ValidateTokenName(std::string(65, 'x')).message(), HasSubstr("65"));
 }
 
-TEST(TokenScopesTest, KnownScopesAreAdminStatusWriteAndLogsIngest) {
-  EXPECT_THAT(KnownScopes(), ElementsAre("admin", "status:write", "logs:ingest"));
+TEST(TokenScopesTest, KnownScopesAreAdminStatusWriteLogsIngestAndAlertsWrite) {
+  EXPECT_THAT(KnownScopes(), ElementsAre("admin", "status:write", "logs:ingest", "alerts:write"));
   EXPECT_EQ(kScopeAdmin, "admin");
   EXPECT_EQ(kScopeStatusWrite, "status:write");
   EXPECT_EQ(kScopeLogsIngest, "logs:ingest");
+  EXPECT_EQ(kScopeAlertsWrite, "alerts:write");
 }
 
 TEST(TokenScopesTest, NeedsAtLeastOneKnownScope) {
